@@ -3,19 +3,22 @@
 package imaging
 
 import (
-	"errors"
 	"fmt"
 
+	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/format"
 	"github.com/imgorigin/imgorigin/handler/size"
 )
 
-// Errors the handler maps to statuses: ErrUnsupported is 415, ErrInvalid and ErrTooLarge 422.
+// The errors Resize wraps are the handler's: ErrUnsupported is a 415, ErrInvalid and
+// ErrTooLarge are 422s.
 var (
-	ErrUnsupported = errors.New("unsupported image format")
-	ErrInvalid     = errors.New("corrupt or unreadable image")
-	ErrTooLarge    = errors.New("image over the limits")
+	ErrUnsupported = handler.ErrUnsupported
+	ErrInvalid     = handler.ErrInvalid
+	ErrTooLarge    = handler.ErrTooLarge
 )
+
+var _ handler.Resizer = (*Resizer)(nil)
 
 // Options are the encoder settings and the limits checked before decoding.
 type Options struct {
@@ -23,13 +26,6 @@ type Options struct {
 	MaxBytes  int64 // largest original in bytes
 	MaxPixels int64 // largest declared width*height
 	MaxFrames int   // most frames (pages) in an animation
-}
-
-// Variant is one encoded output.
-type Variant struct {
-	Size        size.Size
-	Body        []byte
-	ContentType string
 }
 
 // Resizer makes variants with libvips. It is safe for concurrent use.
@@ -44,7 +40,7 @@ func New(opt Options) *Resizer {
 // Resize decodes src once and returns one variant per size, in order: exactly W x H, centre-
 // cropped to the size's aspect, orientation applied, sRGB, metadata stripped, in the format of
 // the original (HEIC becomes JPEG).
-func (r *Resizer) Resize(src []byte, sizes []size.Size) ([]Variant, error) {
+func (r *Resizer) Resize(src []byte, sizes []size.Size) ([]handler.Variant, error) {
 	if len(sizes) == 0 {
 		return nil, nil
 	}
@@ -57,9 +53,9 @@ func (r *Resizer) Resize(src []byte, sizes []size.Size) ([]Variant, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	vs := make([]Variant, len(sizes))
+	vs := make([]handler.Variant, len(sizes))
 	for i, s := range sizes {
-		vs[i] = Variant{Size: s, Body: bodies[i], ContentType: out.ContentType()}
+		vs[i] = handler.Variant{Size: s, Body: bodies[i], ContentType: out.ContentType()}
 	}
 	return vs, nil
 }

@@ -98,7 +98,7 @@ func TestExactSizesAndCentredCrop(t *testing.T) {
 		{"extreme tall 1:40", bands(100, 4000)},
 		{"odd 6028x3391", bands(6028, 3391)},
 	}
-	sizes := []size.Size{{800, 600}, {400, 300}, {200, 150}, {300, 300}, {150, 600}}
+	sizes := mustSizes("800x600,400x300,200x150,300x300,150x600")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			src := encodeJPEG(t, c.src)
@@ -128,7 +128,7 @@ func TestCropKeepsMiddleBandOnly(t *testing.T) {
 	r := newResizer()
 	green := color.RGBA{0, 255, 0, 255}
 	for _, src := range []image.Image{bands(2400, 600), bands(600, 2400)} {
-		vs, err := r.Resize(encodePNG(t, src), []size.Size{{400, 300}, {300, 400}})
+		vs, err := r.Resize(encodePNG(t, src), mustSizes("400x300,300x400"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestCropKeepsMiddleBandOnly(t *testing.T) {
 func TestSeveralSizesFromOneDecodeMatchOneByOne(t *testing.T) {
 	r := newResizer()
 	src := encodeJPEG(t, bands(3000, 2000))
-	sizes := []size.Size{{800, 600}, {400, 300}, {200, 150}, {300, 300}, {100, 400}}
+	sizes := mustSizes("800x600,400x300,200x150,300x300,100x400")
 	vs, err := r.Resize(src, sizes)
 	if err != nil {
 		t.Fatal(err)
@@ -181,12 +181,20 @@ func TestGuards(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := r.Resize(c.src, []size.Size{{200, 150}})
+			_, err := r.Resize(c.src, mustSizes("200x150"))
 			if !errors.Is(err, c.want) {
 				t.Fatalf("got %v, want %v", err, c.want)
 			}
 		})
 	}
+}
+
+func mustSizes(v string) []size.Size {
+	s, err := size.ParseList(v)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 func fixture(t *testing.T, name string) []byte {
