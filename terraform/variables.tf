@@ -1,0 +1,309 @@
+# Defaults of the service settings are the defaults of handler/config (config.go);
+# terraform/wiring_test.go fails if the two drift apart.
+
+# ---- Naming and placement -------------------------------------------------------------------
+
+variable "name" {
+  description = "Prefix of every resource name (functions, topic, queue, buckets, distribution comment)."
+  type        = string
+  default     = "imgorigin"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,23}$", var.name))
+    error_message = "name: 1-24 characters, lower-case letters, digits and '-' (it becomes part of S3 bucket names)."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the bucket and the functions. null: the provider's usual sources (AWS_REGION, profile)."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags added to every resource (a Project tag with var.name is always set)."
+  type        = map(string)
+  default     = {}
+}
+
+# ---- Bucket ---------------------------------------------------------------------------------
+
+variable "bucket_name" {
+  description = "Exact name of the image bucket. null: a unique name starting with \"<name>-images-\"."
+  type        = string
+  default     = null
+}
+
+variable "force_destroy" {
+  description = "Let `terraform destroy` delete the image bucket even when it still holds originals."
+  type        = bool
+  default     = false
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "The image bucket is versioned, so a replaced or deleted original can be restored; older versions are deleted after this many days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days >= 1
+    error_message = "noncurrent_version_expiration_days: at least 1."
+  }
+}
+
+# ---- Service settings (environment of the functions; see handler/config) ---------------------
+
+variable "originals_prefix" {
+  description = "ORIGINALS_PREFIX: key prefix under which originals are uploaded. Also the filter of the bucket notification and the only prefix the functions may read originals from."
+  type        = string
+  default     = "originals/"
+
+  validation {
+    condition     = can(regex("^[^/].*/$", var.originals_prefix)) && !can(regex("^[0-9]+x[0-9]+/", var.originals_prefix))
+    error_message = "originals_prefix: a key prefix such as \"originals/\" (no leading '/', a trailing '/'), and not of the variant form <W>x<H>/."
+  }
+}
+
+variable "sizes" {
+  description = "SIZES: the allowlist of variant sizes, \"<W>x<H>\". Each one is a key prefix <W>x<H>/ that the functions may write, and a URL prefix that CloudFront serves."
+  type        = list(string)
+  default     = ["800x600", "400x300", "200x150"]
+
+  validation {
+    condition     = length(var.sizes) > 0 && alltrue([for s in var.sizes : can(regex("^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$", s))])
+    error_message = "sizes: at least one size, each \"<W>x<H>\" with positive whole numbers, such as \"800x600\"."
+  }
+}
+
+variable "prewarm_sizes" {
+  description = "PREWARM_SIZES: sizes made as soon as an original is uploaded; a subset of sizes. null: all of sizes."
+  type        = list(string)
+  default     = null
+}
+
+variable "jpeg_quality" {
+  description = "JPEG_QUALITY: quality of JPEG variants, 1..100."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.jpeg_quality >= 1 && var.jpeg_quality <= 100 && floor(var.jpeg_quality) == var.jpeg_quality
+    error_message = "jpeg_quality: a whole number 1..100."
+  }
+}
+
+variable "cache_control" {
+  description = "CACHE_CONTROL: Cache-Control of every 200/304 (variants are immutable per URL; a changed original is invalidated by the pre-warm function)."
+  type        = string
+  default     = "public, max-age=31536000, immutable"
+}
+
+variable "error_cache_control" {
+  description = "ERROR_CACHE_CONTROL: Cache-Control of every 4xx, kept short so CloudFront does not pin an error."
+  type        = string
+  default     = "public, max-age=60"
+}
+
+variable "lru_bytes" {
+  description = "LRU_BYTES: in-process variant cache of the origin function, in bytes (0 turns it off). Counts against origin_memory_mb."
+  type        = number
+  default     = 67108864 # 64 MiB
+}
+
+variable "max_source_bytes" {
+  description = "MAX_SOURCE_BYTES: originals larger than this are refused with 422."
+  type        = number
+  default     = 41943040 # 40 MiB
+}
+
+variable "max_source_pixels" {
+  description = "MAX_SOURCE_PIXELS: originals whose declared width*height is larger are refused with 422 before decoding."
+  type        = number
+  default     = 100000000
+}
+
+variable "max_frames" {
+  description = "MAX_FRAMES: animated originals with more frames are refused with 422."
+  type        = number
+  default     = 200
+}
+
+# ---- Functions ------------------------------------------------------------------------------
+
+variable "architecture" {
+  description = "Lambda architecture. `make package` builds x86_64 zips only; arm64 needs an arm64 build of bootstrap and of the bundled libvips closure first, then widen the validation below."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64"], var.architecture)
+    error_message = "architecture: only x86_64 until `make package` builds arm64 zips (the bundled libvips and loader are x86_64)."
+  }
+}
+
+variable "origin_memory_mb" {
+  description = "Memory of the origin function. CPU scales with memory (1769 MB = one full vCPU); resizing a 24 MP JPEG peaks near 100 MB RSS."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = var.origin_memory_mb >= 512 && var.origin_memory_mb <= 10240
+    error_message = "origin_memory_mb: 512..10240."
+  }
+}
+
+variable "origin_timeout_s" {
+  description = "Timeout of the origin function in seconds. Must stay below origin_read_timeout_s so CloudFront does not give up first."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.origin_timeout_s >= 1 && var.origin_timeout_s <= 900
+    error_message = "origin_timeout_s: 1..900."
+  }
+}
+
+variable "prewarm_memory_mb" {
+  description = "Memory of the pre-warm function (1769 MB = one full vCPU; it makes every pre-warm size of one upload in a row)."
+  type        = number
+  default     = 1769
+
+  validation {
+    condition     = var.prewarm_memory_mb >= 512 && var.prewarm_memory_mb <= 10240
+    error_message = "prewarm_memory_mb: 512..10240."
+  }
+}
+
+variable "prewarm_timeout_s" {
+  description = "Timeout of the pre-warm function in seconds."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.prewarm_timeout_s >= 1 && var.prewarm_timeout_s <= 900
+    error_message = "prewarm_timeout_s: 1..900."
+  }
+}
+
+variable "vips_concurrency" {
+  description = "VIPS_CONCURRENCY: libvips worker threads per image. null: one per full vCPU of each function's memory size (at least 1)."
+  type        = number
+  default     = null
+}
+
+variable "prewarm_max_retries" {
+  description = "Retries of a failed asynchronous pre-warm invocation (0..2) before the event goes to the failure queue."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.prewarm_max_retries >= 0 && var.prewarm_max_retries <= 2
+    error_message = "prewarm_max_retries: 0..2."
+  }
+}
+
+variable "prewarm_max_event_age_s" {
+  description = "Age (seconds, 60..21600) after which an unprocessed pre-warm event goes to the failure queue."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.prewarm_max_event_age_s >= 60 && var.prewarm_max_event_age_s <= 21600
+    error_message = "prewarm_max_event_age_s: 60..21600."
+  }
+}
+
+variable "failure_retention_s" {
+  description = "How long failed pre-warm events stay in the failure queue, seconds (max 14 days)."
+  type        = number
+  default     = 1209600
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' CloudWatch log groups, in days."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days: one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+}
+
+# ---- CloudFront -----------------------------------------------------------------------------
+
+variable "price_class" {
+  description = "CloudFront price class: PriceClass_100 (North America, Europe), PriceClass_200, PriceClass_All."
+  type        = string
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.price_class)
+    error_message = "price_class: PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "aliases" {
+  description = "Custom domain names of the distribution (CNAMEs). Needs acm_certificate_arn. Point the DNS records at cloudfront_domain_name yourself."
+  type        = list(string)
+  default     = []
+}
+
+variable "acm_certificate_arn" {
+  description = "ACM certificate (in us-east-1) covering aliases. null: the default *.cloudfront.net certificate."
+  type        = string
+  default     = null
+}
+
+variable "web_acl_id" {
+  description = "Optional AWS WAF web ACL (ARN, CLOUDFRONT scope) to attach to the distribution."
+  type        = string
+  default     = null
+}
+
+variable "viewer_protocol_policy" {
+  description = "redirect-to-https (http:// gets a 301 to https://) or https-only (http:// gets a 403)."
+  type        = string
+  default     = "redirect-to-https"
+
+  validation {
+    condition     = contains(["redirect-to-https", "https-only"], var.viewer_protocol_policy)
+    error_message = "viewer_protocol_policy: redirect-to-https or https-only."
+  }
+}
+
+variable "origin_read_timeout_s" {
+  description = "How long CloudFront waits for the function URL (seconds, 1..60 without a quota increase)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.origin_read_timeout_s >= 1 && var.origin_read_timeout_s <= 180
+    error_message = "origin_read_timeout_s: 1..180 (above 60 needs a CloudFront quota increase)."
+  }
+}
+
+variable "error_caching_min_ttl" {
+  description = "Seconds CloudFront keeps an error answer (4xx/5xx) at least; longer if the answer's own Cache-Control says so (ERROR_CACHE_CONTROL for 4xx)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.error_caching_min_ttl >= 0 && var.error_caching_min_ttl <= 300
+    error_message = "error_caching_min_ttl: 0..300 seconds; errors must not stick."
+  }
+}
+
+# ---- Monitoring -----------------------------------------------------------------------------
+
+variable "alarm_actions" {
+  description = "ARNs notified when an alarm fires or recovers (for example an SNS topic with an e-mail subscription). Empty: the alarms only show in the console."
+  type        = list(string)
+  default     = []
+}
+
+variable "origin_5xx_alarm_percent" {
+  description = "Alarm when more than this percentage of origin requests answer 5xx, in two consecutive 5-minute periods."
+  type        = number
+  default     = 5
+}

@@ -1,0 +1,12 @@
+terraform {
+  required_version = ">= 1.5"
+
+  required_providers {
+    aws = {
+      source = "hashicorp/aws"
+      # 6.28.0 is the first release whose aws_lambda_permission has `invoked_via_function_url`
+      # (provider CHANGELOG, 6.28.0, #44858); cdn.tf needs it for the second CloudFront permission.
+      version = "~> 6.28"
+    }
+  }
+}
