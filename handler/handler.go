@@ -151,7 +151,14 @@ func (h *Handler) variant(ctx context.Context, s size.Size, path string) (*cache
 
 	// The work is shared, so it must not end when the first caller goes away; each caller still
 	// stops waiting when its own context ends.
-	ch := h.group.DoChan(key, func() (any, error) {
+	ch := h.group.DoChan(key, func() (v any, err error) {
+		// DoChan re-panics on a goroutine of its own, which would end the process: a panic
+		// in the shared work becomes this key's error instead (a 500).
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("panic making %s: %v", key, p)
+			}
+		}()
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.opt.WorkTimeout)
 		defer cancel()
 		return h.make(wctx, s, path)

@@ -101,3 +101,20 @@ func sniffISOBMFF(b []byte) Format {
 	}
 	return Unknown
 }
+
+// Complete reports whether b, sniffed as f, runs to its format's end marker: a JPEG's EOI after
+// its first scan, a PNG's IEND chunk, a GIF's trailer. libjpeg treats a missing end as a
+// warning and fills the rest with grey, so a truncated upload would otherwise make a variant
+// that is partly blank. Other formats are left to the decoder.
+func Complete(f Format, b []byte) bool {
+	switch f {
+	case JPEG:
+		sos := bytes.Index(b, []byte{0xFF, 0xDA})
+		return sos >= 0 && bytes.Contains(b[sos:], []byte{0xFF, 0xD9})
+	case PNG:
+		return bytes.Contains(b[max(0, len(b)-4096):], []byte("IEND"))
+	case GIF:
+		return bytes.LastIndexByte(b, 0x3B) > 12
+	}
+	return true
+}

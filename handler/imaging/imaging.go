@@ -73,6 +73,9 @@ func (r *Resizer) Check(src []byte) (format.Format, error) {
 	if f == format.Unknown {
 		return f, ErrUnsupported
 	}
+	if !format.Complete(f, src) {
+		return f, fmt.Errorf("%w: truncated %s", ErrInvalid, f)
+	}
 	h, err := readHeader(src)
 	if err != nil {
 		return f, fmt.Errorf("%w: %s header: %v", ErrInvalid, f, err)
