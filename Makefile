@@ -1,0 +1,56 @@
+# The two commands a user needs: `make run` (the local server on http://127.0.0.1:8080/) and
+# `make test`. Every target installs what it needs and skips what is already there.
+SHELL := /bin/bash
+GOBIN := $(shell go env GOPATH)/bin
+export PATH := $(PATH):$(GOBIN)
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+ADDR ?= 127.0.0.1:8080
+
+.PHONY: run test build bench lint package e2e tf-check tools deps
+
+## run: the local server over testdata/ (originals in testdata/originals, variants in testdata/cache)
+run: deps
+	go run ./cmd/devserver -addr $(ADDR) -dir testdata
+
+## test: lint, unit and integration tests (real libvips, real versitygw), the Lambda package in an
+## empty root through aws-lambda-rie, and the Terraform checks
+test: tools lint package
+	go test -count=1 -timeout 25m ./...
+	bash terraform/check.sh
+
+## build: the three binaries into build/
+build: deps
+	go build -trimpath -o build/ ./cmd/...
+
+## package: build/origin.zip and build/prewarm.zip for Lambda (provided.al2023)
+package: deps
+	bash .ci/package.sh
+
+## e2e: only the empty-root Lambda proof
+e2e: tools package
+	go test -count=1 -v ./cmd/lambdae2e
+
+## tf-check: terraform fmt, tflint, tfsec and the wiring test
+tf-check:
+	bash terraform/check.sh
+
+## bench: Go benchmarks of the imaging pipeline
+bench: deps
+	go test -run '^$$' -bench . -benchmem ./handler/imaging
+
+## lint: gofmt and go vet
+lint: deps
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+
+## deps: libvips (Debian's libvips-dev) for cgo
+deps:
+	@pkg-config --exists vips || { \
+	  echo "installing libvips-dev (apt)"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq libvips-dev >/dev/null; }
+
+## tools: what the tests run against: versitygw (S3) and a static aws-lambda-rie
+tools: deps
+	@command -v versitygw >/dev/null || go install github.com/versity/versitygw/cmd/versitygw@latest
+	@command -v aws-lambda-rie >/dev/null || CGO_ENABLED=0 go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
