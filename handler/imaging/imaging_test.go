@@ -207,3 +207,5 @@ func fixture(t *testing.T, name string) []byte {
 }
 
 var _ = format.JPEG
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

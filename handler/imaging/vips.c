@@ -23,6 +23,7 @@ int origin_read_header(const void *src, size_t len, origin_header *hdr) {
 	hdr->pages = vips_image_get_n_pages(im);
 	hdr->orientation = vips_image_get_orientation(im);
 	hdr->has_icc = vips_image_get_typeof(im, VIPS_META_ICC_NAME) != 0;
+	hdr->cmyk = vips_image_get_interpretation(im) == VIPS_INTERPRETATION_CMYK;
 	g_object_unref(im);
 	return 0;
 }
@@ -71,6 +72,25 @@ static int fill_from_image(VipsImage *in, origin_target *t, int fmt, int quality
 	return r;
 }
 
+// load_cmyk loads a CMYK JPEG with shrink-on-load (keeping at least scale of the original)
+// and converts it to sRGB through its embedded profile, or libvips' CMYK profile if it has none.
+// vips_thumbnail would do the conversion itself, but libvips 8.14 rejects the embedded profile
+// at that point of its pipeline ("profile incompatible with image") and always falls back to
+// its built-in CMYK profile, which shifts colours.
+static int load_cmyk(const void *src, size_t len, double scale, VipsImage **out) {
+	int shrink = 1;
+	while (shrink < 8 && scale * shrink * 2 <= 1.0)
+		shrink *= 2;
+	VipsImage *in = NULL;
+	if (vips_jpegload_buffer((void *) src, len, &in, "shrink", shrink,
+			"fail_on", VIPS_FAIL_ON_ERROR, NULL))
+		return -1;
+	int r = vips_icc_transform(in, out, "srgb", "embedded", TRUE, "input_profile", "cmyk",
+		"intent", VIPS_INTENT_RELATIVE, "depth", 8, NULL);
+	g_object_unref(in);
+	return r;
+}
+
 // origin_resize makes every target from src, decoding it once. One target goes straight through
 // vips_thumbnail_buffer (shrink-on-load, autorotate the small image, embedded ICC profile to
 // sRGB). Several targets share one decode: the original is shrunk once to the smallest image that
@@ -84,7 +104,7 @@ int origin_resize(const void *src, size_t len, int fmt, int quality, origin_targ
 	// profile is converted by vips_thumbnail through libvips' fallback CMYK profile.
 	const char *export = hdr.has_icc ? "srgb" : NULL;
 
-	if (n == 1) {
+	if (n == 1 && !hdr.cmyk) {
 		VipsImage *out = NULL;
 		if (vips_thumbnail_buffer((void *) src, len, &out, t[0].w, "height", t[0].h,
 				"crop", VIPS_INTERESTING_CENTRE, "size", VIPS_SIZE_BOTH,
@@ -109,7 +129,11 @@ int origin_resize(const void *src, size_t len, int fmt, int quality, origin_targ
 	int bw = (int) ceil(w0 * scale) + 2, bh = (int) ceil(h0 * scale) + 2;
 
 	VipsImage *cover = NULL, *mem = NULL;
-	if (vips_thumbnail_buffer((void *) src, len, &cover, bw, "height", bh, "size", VIPS_SIZE_BOTH,
+	if (hdr.cmyk) {
+		if (load_cmyk(src, len, scale, &cover))
+			return -1;
+	}
+	else if (vips_thumbnail_buffer((void *) src, len, &cover, bw, "height", bh, "size", VIPS_SIZE_BOTH,
 			"fail_on", VIPS_FAIL_ON_ERROR, "export_profile", export, NULL))
 		return -1;
 	mem = vips_image_copy_memory(cover);
