@@ -4,6 +4,7 @@ package imaging
 
 import (
 	"fmt"
+	"math/bits"
 
 	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/format"
@@ -61,7 +62,11 @@ func (r *Resizer) Resize(src []byte, sizes []size.Size) ([]handler.Variant, erro
 }
 
 // Check applies the guards, cheapest first, and returns the sniffed format: byte size, then the
-// magic bytes, then the dimensions and frame count the header declares. Nothing is decoded.
+// magic bytes, then the dimensions and frame count the header declares, read in Go from every
+// place the format declares them (format.Header: every JPEG SOF, every GIF frame descriptor,
+// every WebP frame, every HEIF ispe) before libvips sees the bytes, then whether the file runs
+// to its end marker, then libvips' own reading of the header, held to the same limits. Nothing
+// is decoded.
 func (r *Resizer) Check(src []byte) (format.Format, error) {
 	if len(src) == 0 {
 		return format.Unknown, fmt.Errorf("%w: empty file", ErrUnsupported)
@@ -73,21 +78,35 @@ func (r *Resizer) Check(src []byte) (format.Format, error) {
 	if f == format.Unknown {
 		return f, ErrUnsupported
 	}
+	// limits holds w x h to MaxPixels (without overflow) and frames to MaxFrames; 0 is no limit.
+	limits := func(what string, w, h, frames int) error {
+		if hi, lo := bits.Mul64(uint64(w), uint64(h)); r.opt.MaxPixels > 0 && (hi != 0 || lo > uint64(r.opt.MaxPixels)) {
+			return fmt.Errorf("%w: %s %s %dx%d pixels, limit %d", ErrTooLarge, f, what, w, h, r.opt.MaxPixels)
+		}
+		if r.opt.MaxFrames > 0 && frames > r.opt.MaxFrames {
+			return fmt.Errorf("%w: %s %s %d frames, limit %d", ErrTooLarge, f, what, frames, r.opt.MaxFrames)
+		}
+		return nil
+	}
+	w, h, frames, err := format.Header(f, src)
+	if err != nil {
+		return f, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if err := limits("declares", w, h, frames); err != nil {
+		return f, err
+	}
 	if !format.Complete(f, src) {
 		return f, fmt.Errorf("%w: truncated %s", ErrInvalid, f)
 	}
-	h, err := readHeader(src)
+	hd, err := readHeader(src)
 	if err != nil {
 		return f, fmt.Errorf("%w: %s header: %v", ErrInvalid, f, err)
 	}
-	if h.Width <= 0 || h.Height <= 0 {
-		return f, fmt.Errorf("%w: %s declares %dx%d", ErrInvalid, f, h.Width, h.Height)
+	if hd.Width <= 0 || hd.Height <= 0 {
+		return f, fmt.Errorf("%w: %s: libvips reads %dx%d", ErrInvalid, f, hd.Width, hd.Height)
 	}
-	if r.opt.MaxPixels > 0 && int64(h.Width)*int64(h.Height) > r.opt.MaxPixels {
-		return f, fmt.Errorf("%w: %dx%d pixels, limit %d", ErrTooLarge, h.Width, h.Height, r.opt.MaxPixels)
-	}
-	if r.opt.MaxFrames > 0 && h.Pages > r.opt.MaxFrames {
-		return f, fmt.Errorf("%w: %d frames, limit %d", ErrTooLarge, h.Pages, r.opt.MaxFrames)
+	if err := limits("libvips reads", hd.Width, hd.Height, hd.Pages); err != nil {
+		return f, err
 	}
 	return f, nil
 }
