@@ -2,16 +2,19 @@ package handler
 
 import (
 	"sync"
+	"sync/atomic"
+	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 )
 
-// memCache is the in-process LRU in front of the variants store, bounded in bytes: it evicts the
-// least recently used variants until their bodies add up to at most max.
+// memCache is the in-process LRU in front of the variants store, bounded in bytes and in age:
+// it evicts the least recently used variants until their bodies add up to at most max, and
+// drops any entry older than ttl, so a warm process lags a replaced original by at most ttl.
 type memCache struct {
-	mu    sync.Mutex
-	lru   *lru.Cache[string, *cached]
-	bytes int64
+	mu    sync.Mutex // serialises add's evict loop
+	lru   *expirable.LRU[string, *cached]
+	bytes atomic.Int64 // also changed by the LRU's own expiry goroutine
 	max   int64
 }
 
@@ -23,13 +26,13 @@ type cached struct {
 }
 
 // newMemCache returns nil (no cache) for max <= 0.
-func newMemCache(max int64) *memCache {
+func newMemCache(max int64, ttl time.Duration) *memCache {
 	if max <= 0 {
 		return nil
 	}
 	c := &memCache{max: max}
 	// The count bound is never the one reached: bytes are.
-	c.lru, _ = lru.NewWithEvict(1<<30, func(_ string, v *cached) { c.bytes -= int64(len(v.body)) })
+	c.lru = expirable.NewLRU(1<<30, func(_ string, v *cached) { c.bytes.Add(-int64(len(v.body))) }, ttl)
 	return c
 }
 
@@ -37,8 +40,6 @@ func (c *memCache) get(key string) (*cached, bool) {
 	if c == nil {
 		return nil, false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	return c.lru.Get(key)
 }
 
@@ -48,21 +49,18 @@ func (c *memCache) add(key string, v *cached) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.lru.Peek(key); ok {
-		c.bytes -= int64(len(old.body))
-	}
+	c.lru.Remove(key) // an update would not call the evict callback: keep the count exact
 	c.lru.Add(key, v)
-	c.bytes += int64(len(v.body))
-	for c.bytes > c.max {
-		c.lru.RemoveOldest()
+	c.bytes.Add(int64(len(v.body)))
+	for c.bytes.Load() > c.max {
+		if _, _, ok := c.lru.RemoveOldest(); !ok {
+			break
+		}
 	}
 }
 
 func (c *memCache) remove(key string) {
-	if c == nil {
-		return
+	if c != nil {
+		c.lru.Remove(key)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.lru.Remove(key)
 }

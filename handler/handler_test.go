@@ -37,9 +37,9 @@ func (c *countingStore) Get(ctx context.Context, key string) (*handler.Object, e
 	return c.Store.Get(ctx, key)
 }
 
-func (c *countingStore) Put(ctx context.Context, key string, o *handler.Object) error {
+func (c *countingStore) Put(ctx context.Context, key string, o *handler.Object, cond handler.Cond) error {
 	c.puts.Add(1)
-	return c.Store.Put(ctx, key, o)
+	return c.Store.Put(ctx, key, o, cond)
 }
 
 // countingResizer counts decodes by the real libvips resizer.

@@ -36,7 +36,7 @@ func main() {
 	if err != nil {
 		app.Fatal(log, "storage", err)
 	}
-	h := app.Handler(cfg, originals, variants, log)
+	h := app.Handler(cfg, originals, variants, nil, log)
 
 	mux := http.NewServeMux()
 	mux.Handle("/", h)

@@ -21,5 +21,5 @@ func main() {
 	if err != nil {
 		app.Fatal(log, "storage", err)
 	}
-	lambdaurl.Start(app.Handler(cfg, originals, variants, log))
+	lambdaurl.Start(app.Handler(cfg, originals, variants, nil, log))
 }

@@ -23,5 +23,9 @@ func main() {
 	if err != nil {
 		app.Fatal(log, "storage", err)
 	}
-	lambda.Start(prewarm.Handler(app.Handler(cfg, originals, variants, log), log))
+	inv, err := app.Invalidator(context.Background(), cfg)
+	if err != nil {
+		app.Fatal(log, "cloudfront", err)
+	}
+	lambda.Start(prewarm.Handler(app.Handler(cfg, originals, variants, inv, log), log))
 }

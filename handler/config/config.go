@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/imgorigin/imgorigin/handler/size"
 )
@@ -24,6 +25,7 @@ const (
 	EnvCacheControl    = "CACHE_CONTROL"
 	EnvErrorCache      = "ERROR_CACHE_CONTROL"
 	EnvLRUBytes        = "LRU_BYTES"
+	EnvLRUTTL          = "LRU_TTL"
 	EnvMaxSourceBytes  = "MAX_SOURCE_BYTES"
 	EnvMaxSourcePixels = "MAX_SOURCE_PIXELS"
 	EnvMaxFrames       = "MAX_FRAMES"
@@ -33,7 +35,7 @@ const (
 // Vars is every variable Load reads (the SDK's own AWS_* variables aside).
 var Vars = []string{
 	EnvBucket, EnvOriginalsPrefix, EnvSizes, EnvPrewarmSizes, EnvPathStyle, EnvJPEGQuality,
-	EnvCacheControl, EnvErrorCache, EnvLRUBytes, EnvMaxSourceBytes, EnvMaxSourcePixels, EnvMaxFrames,
+	EnvCacheControl, EnvErrorCache, EnvLRUBytes, EnvLRUTTL, EnvMaxSourceBytes, EnvMaxSourcePixels, EnvMaxFrames,
 	EnvDistributionID,
 }
 
@@ -45,6 +47,7 @@ const (
 	DefaultCacheControl    = "public, max-age=31536000, immutable"
 	DefaultErrorCache      = "public, max-age=60"
 	DefaultLRUBytes        = 64 << 20
+	DefaultLRUTTL          = 60 * time.Second
 	DefaultMaxSourceBytes  = 40 << 20
 	DefaultMaxSourcePixels = 100_000_000
 	DefaultMaxFrames       = 200
@@ -52,19 +55,20 @@ const (
 
 // Config is the whole configuration. Zero values are not valid; start from Default or Load.
 type Config struct {
-	Bucket            string      // empty: serve a local folder
-	OriginalsPrefix   string      // key prefix of originals, ends in "/"
-	Sizes             []size.Size // the allowlist
-	PrewarmSizes      []size.Size // made on upload; a subset of Sizes
-	PathStyle         bool        // S3 path-style addressing (S3-compatible servers)
-	JPEGQuality       int         // 1..100
-	CacheControl      string      // on every 200/304
-	ErrorCacheControl string      // on every 4xx
-	LRUBytes          int64       // in-process variant cache, bytes; 0 turns it off
-	MaxSourceBytes    int64       // originals larger than this are refused (422)
-	MaxSourcePixels   int64       // declared width*height above this is refused before decoding (422)
-	MaxFrames         int         // animation frames above this are refused (422)
-	DistributionID    string      // CloudFront distribution to invalidate when an original changes
+	Bucket            string        // empty: serve a local folder
+	OriginalsPrefix   string        // key prefix of originals, ends in "/"
+	Sizes             []size.Size   // the allowlist
+	PrewarmSizes      []size.Size   // made on upload; a subset of Sizes
+	PathStyle         bool          // S3 path-style addressing (S3-compatible servers)
+	JPEGQuality       int           // 1..100
+	CacheControl      string        // on every 200/304
+	ErrorCacheControl string        // on every 4xx
+	LRUBytes          int64         // in-process variant cache, bytes; 0 turns it off
+	LRUTTL            time.Duration // how long a warm process may serve a cached variant
+	MaxSourceBytes    int64         // originals larger than this are refused (422)
+	MaxSourcePixels   int64         // declared width*height above this is refused before decoding (422)
+	MaxFrames         int           // animation frames above this are refused (422)
+	DistributionID    string        // CloudFront distribution to invalidate when an original changes
 }
 
 // Default returns the configuration with every default applied.
@@ -78,6 +82,7 @@ func Default() Config {
 		CacheControl:      DefaultCacheControl,
 		ErrorCacheControl: DefaultErrorCache,
 		LRUBytes:          DefaultLRUBytes,
+		LRUTTL:            DefaultLRUTTL,
 		MaxSourceBytes:    DefaultMaxSourceBytes,
 		MaxSourcePixels:   DefaultMaxSourcePixels,
 		MaxFrames:         DefaultMaxFrames,
@@ -140,6 +145,13 @@ func Load(getenv func(string) string) (Config, error) {
 	str(EnvCacheControl, &c.CacheControl)
 	str(EnvErrorCache, &c.ErrorCacheControl)
 	num(EnvLRUBytes, &c.LRUBytes)
+	if v := strings.TrimSpace(getenv(EnvLRUTTL)); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 60s", EnvLRUTTL, v))
+		}
+		c.LRUTTL = d
+	}
 	num(EnvMaxSourceBytes, &c.MaxSourceBytes)
 	num(EnvMaxSourcePixels, &c.MaxSourcePixels)
 	f := int64(c.MaxFrames)

@@ -4,6 +4,7 @@ package fsstore
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -52,12 +53,40 @@ func (d *Dir) Get(_ context.Context, key string) (*handler.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &handler.Object{Body: b, ContentType: format.Sniff(b).ContentType()}, nil
+	return &handler.Object{Body: b, ContentType: format.Sniff(b).ContentType(), ETag: etag(b)}, nil
 }
 
-// Put writes the file at key atomically: a temporary file beside it, then a rename, so a reader
-// never sees half a variant.
-func (d *Dir) Put(_ context.Context, key string, obj *handler.Object) error {
+// Head is Get without the body. A folder keeps no metadata, so Metadata is always empty.
+func (d *Dir) Head(ctx context.Context, key string) (*handler.Object, error) {
+	o, err := d.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	o.Body = nil
+	return o, nil
+}
+
+// Delete removes the file at key; a missing file is not an error.
+func (d *Dir) Delete(_ context.Context, key string) error {
+	if !fs.ValidPath(key) {
+		return nil
+	}
+	if err := d.root.Remove(key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// etag is the MD5 of the content in quotes, as S3 gives for a single-part upload.
+func etag(b []byte) string {
+	sum := md5.Sum(b)
+	return `"` + hex.EncodeToString(sum[:]) + `"`
+}
+
+// Put writes the file at key atomically: a temporary file beside it, then a rename (or, for
+// cond.IfNoneMatch, a hard link, which fails if the key exists), so a reader never sees half a
+// variant. Content type and metadata are not kept: Get sniffs the type.
+func (d *Dir) Put(ctx context.Context, key string, obj *handler.Object, cond handler.Cond) error {
 	if !fs.ValidPath(key) || key == "." {
 		return fmt.Errorf("fsstore: invalid key %q", key)
 	}
@@ -73,9 +102,22 @@ func (d *Dir) Put(_ context.Context, key string, obj *handler.Object) error {
 		_ = d.root.Remove(tmp)
 		return err
 	}
-	if err := d.root.Rename(tmp, key); err != nil {
-		_ = d.root.Remove(tmp)
-		return err
+	defer d.root.Remove(tmp)
+	if cond.IfNoneMatch {
+		if err := d.root.Link(tmp, key); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("%s exists: %w", key, handler.ErrPrecondition)
+			}
+			return err
+		}
+		return nil
 	}
-	return nil
+	if cond.IfMatch != "" {
+		// Not atomic against another process; the folder store serves one local server.
+		cur, err := d.Head(ctx, key)
+		if err != nil || cur.ETag != cond.IfMatch {
+			return fmt.Errorf("%s changed: %w", key, handler.ErrPrecondition)
+		}
+	}
+	return d.root.Rename(tmp, key)
 }

@@ -16,7 +16,8 @@ import (
 
 // Target is what a decoded record is handed to; *handler.Handler implements it.
 type Target interface {
-	Prewarm(ctx context.Context, key string) error
+	Prewarm(ctx context.Context, key string) error // ObjectCreated:*
+	Remove(ctx context.Context, key string) error  // ObjectRemoved:*
 }
 
 // ErrBadEvent is an event that is neither SNS nor S3 in the shapes AWS sends. Lambda would
@@ -83,8 +84,8 @@ func isTestEvent(raw []byte) bool {
 	return json.Unmarshal(raw, &t) == nil && t.Event == "s3:TestEvent"
 }
 
-// Handler returns the Lambda handler for pre-warm events: every ObjectCreated record is
-// pre-warmed. Storage faults are returned (joined) so that Lambda retries the event; a retry
+// Handler returns the Lambda handler for upload events: every ObjectCreated record is
+// pre-warmed, every ObjectRemoved record has its variants removed. Storage faults are returned (joined) so that Lambda retries the event; a retry
 // is harmless. Events that cannot be decoded are logged and dropped.
 func Handler(t Target, log *slog.Logger) func(ctx context.Context, raw json.RawMessage) error {
 	return func(ctx context.Context, raw json.RawMessage) error {
@@ -98,12 +99,17 @@ func Handler(t Target, log *slog.Logger) func(ctx context.Context, raw json.RawM
 		}
 		var errs []error
 		for _, r := range recs {
-			if !strings.HasPrefix(r.EventName, "ObjectCreated:") {
+			var err error
+			switch {
+			case strings.HasPrefix(r.EventName, "ObjectCreated:"):
+				err = t.Prewarm(ctx, r.Key)
+			case strings.HasPrefix(r.EventName, "ObjectRemoved:"):
+				err = t.Remove(ctx, r.Key)
+			default:
 				log.Info("record skipped", "event", r.EventName, "key", r.Key)
-				continue
 			}
-			if err := t.Prewarm(ctx, r.Key); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", r.Key, err))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s %s: %w", r.EventName, r.Key, err))
 			}
 		}
 		return errors.Join(errs...)

@@ -65,14 +65,43 @@ func (b *Bucket) Get(ctx context.Context, key string) (*handler.Object, error) {
 	}, nil
 }
 
-// Put writes the whole object with its content type, cache control and metadata.
-func (b *Bucket) Put(ctx context.Context, key string, obj *handler.Object) error {
+// Head reads the object's ETag, type and metadata without its body.
+func (b *Bucket) Head(ctx context.Context, key string) (*handler.Object, error) {
+	out, err := b.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.Name, Key: &key})
+	if err != nil {
+		return nil, classify(err)
+	}
+	return &handler.Object{
+		ContentType: aws.ToString(out.ContentType),
+		ETag:        aws.ToString(out.ETag),
+		Metadata:    out.Metadata,
+	}, nil
+}
+
+// Delete removes the object; a missing key is not an error (S3 answers 204 either way).
+func (b *Bucket) Delete(ctx context.Context, key string) error {
+	_, err := b.Client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &b.Name, Key: &key})
+	if err = classify(err); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// Put writes the whole object with its content type, cache control and metadata, under S3's
+// conditional writes when cond asks (If-None-Match: *, If-Match: etag).
+func (b *Bucket) Put(ctx context.Context, key string, obj *handler.Object, cond handler.Cond) error {
 	in := &s3.PutObjectInput{
 		Bucket:        &b.Name,
 		Key:           &key,
 		Body:          bytes.NewReader(obj.Body),
 		ContentLength: aws.Int64(int64(len(obj.Body))),
 		Metadata:      obj.Metadata,
+	}
+	if cond.IfNoneMatch {
+		in.IfNoneMatch = aws.String("*")
+	}
+	if cond.IfMatch != "" {
+		in.IfMatch = aws.String(cond.IfMatch)
 	}
 	if obj.ContentType != "" {
 		in.ContentType = &obj.ContentType
@@ -104,6 +133,8 @@ func classify(err error) error {
 		switch api.ErrorCode() {
 		case "NoSuchKey", "NotFound":
 			return fmt.Errorf("%w: %w", fs.ErrNotExist, err)
+		case "PreconditionFailed", "ConditionalRequestConflict":
+			return fmt.Errorf("%w: %w", handler.ErrPrecondition, err)
 		case "SlowDown", "ServiceUnavailable", "RequestTimeout", "InternalError":
 			return fmt.Errorf("%w: %w", handler.ErrUnavailable, err)
 		}
@@ -113,6 +144,8 @@ func classify(err error) error {
 		switch code := re.HTTPStatusCode(); {
 		case code == http.StatusNotFound:
 			return fmt.Errorf("%w: %w", fs.ErrNotExist, err)
+		case code == http.StatusPreconditionFailed || code == http.StatusConflict:
+			return fmt.Errorf("%w: %w", handler.ErrPrecondition, err)
 		case code >= 500 || code == http.StatusTooManyRequests:
 			return fmt.Errorf("%w: %w", handler.ErrUnavailable, err)
 		}

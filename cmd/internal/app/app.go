@@ -8,7 +8,11 @@ import (
 	"os"
 	"path/filepath"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	cf "github.com/aws/aws-sdk-go-v2/service/cloudfront"
+
 	"github.com/imgorigin/imgorigin/handler"
+	"github.com/imgorigin/imgorigin/handler/cloudfront"
 	"github.com/imgorigin/imgorigin/handler/config"
 	"github.com/imgorigin/imgorigin/handler/fsstore"
 	"github.com/imgorigin/imgorigin/handler/imaging"
@@ -51,9 +55,10 @@ func Stores(ctx context.Context, cfg config.Config, dir, cacheDir string) (origi
 	return o, v, nil
 }
 
-// Handler builds the handler over the given stores with libvips behind it.
-func Handler(cfg config.Config, originals, variants handler.Store, log *slog.Logger) *handler.Handler {
+// Handler builds the handler over the given stores with libvips behind it; inv may be nil.
+func Handler(cfg config.Config, originals, variants handler.Store, inv handler.Invalidator, log *slog.Logger) *handler.Handler {
 	return handler.New(handler.Options{
+		Invalidator:     inv,
 		Originals:       originals,
 		Variants:        variants,
 		Resizer:         Resizer(cfg),
@@ -63,8 +68,23 @@ func Handler(cfg config.Config, originals, variants handler.Store, log *slog.Log
 		CacheControl:    cfg.CacheControl,
 		ErrorCache:      cfg.ErrorCacheControl,
 		LRUBytes:        cfg.LRUBytes,
+		LRUTTL:          cfg.LRUTTL,
 		Logger:          log,
+		Metrics:         os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), // EMF metrics on Lambda only
 	})
+}
+
+// Invalidator is the CloudFront distribution to purge when an original changes, or nil when
+// CLOUDFRONT_DISTRIBUTION_ID is unset.
+func Invalidator(ctx context.Context, cfg config.Config) (handler.Invalidator, error) {
+	if cfg.DistributionID == "" {
+		return nil, nil
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("CloudFront client: %w", err)
+	}
+	return &cloudfront.Invalidator{Client: cf.NewFromConfig(awsCfg), DistributionID: cfg.DistributionID}, nil
 }
 
 // Resizer is libvips with the configured quality and limits.

@@ -1,0 +1,223 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/imgorigin/imgorigin/handler/size"
+)
+
+// Prewarm handles an upload to key (a full key, with the originals prefix): it makes every
+// pre-warm size, and also rebuilds every allowed size that already had a variant made from an
+// older original, in one decode; then it invalidates the CDN paths of the variants it replaced.
+// Variants already made from this very original are left alone, so a retry is cheap and
+// harmless. Keys outside the prefix, malformed paths, originals that are gone and bad images
+// are logged and skipped (nil: retrying cannot help); storage faults are returned so that
+// Lambda retries.
+func (h *Handler) Prewarm(ctx context.Context, key string) error {
+	start := time.Now()
+	log := h.log.With("key", key, "event", "created")
+	path, ok := h.pathOf(key, log)
+	if !ok {
+		return nil
+	}
+	orig, err := h.opt.Originals.Get(ctx, key)
+	if errors.Is(err, fs.ErrNotExist) {
+		log.Info("prewarm skipped", "reason", "original is gone")
+		return nil
+	}
+	if err != nil {
+		return h.prewarmFailed(log, storageErr("get original", err))
+	}
+	existing, err := h.existing(ctx, path)
+	if err != nil {
+		return h.prewarmFailed(log, err)
+	}
+	var todo []size.Size
+	for _, s := range h.allowed.Sizes() {
+		old, had := existing[s]
+		wanted := had || slices.Contains(h.opt.PrewarmSizes, s)
+		fresh := had && orig.ETag != "" && old.Metadata[MetaSourceETag] == orig.ETag
+		if wanted && !fresh {
+			todo = append(todo, s)
+		}
+	}
+	if len(todo) == 0 {
+		log.Info("prewarm", "made", 0, "reason", "every variant is up to date", "ms", ms(time.Since(start)))
+		return nil
+	}
+
+	vs, err := h.opt.Resizer.Resize(orig.Body, todo)
+	if err != nil {
+		// The new original cannot be read: its variants, if any, show the old image. Remove
+		// them so that requests get the new original's answer (415/422), not a stale picture.
+		code, _ := status(err)
+		log.Warn("prewarm skipped", "reason", err.Error(), "status", code, "bytes_in", len(orig.Body))
+		return h.removeVariants(ctx, path, existing, log)
+	}
+	var replaced []size.Size
+	out := 0
+	for _, v := range vs {
+		old, had := existing[v.Size]
+		if err := h.replace(ctx, path, v, orig.ETag, old); err != nil {
+			return h.prewarmFailed(log, err)
+		}
+		h.lru.remove(size.VariantKey(v.Size, path))
+		if had {
+			replaced = append(replaced, v.Size)
+		}
+		out += len(v.Body)
+	}
+	if err := h.invalidate(ctx, path, replaced); err != nil {
+		return h.prewarmFailed(log, err)
+	}
+	log.Info("prewarm", "made", len(vs), "replaced", len(replaced), "bytes_in", len(orig.Body),
+		"bytes_out", out, "ms", ms(time.Since(start)))
+	return nil
+}
+
+// Remove handles the deletion of the original at key: every variant of it is deleted and its
+// CDN paths invalidated. If the original is there again (a later upload whose event arrived
+// first), this is an upload, not a deletion.
+func (h *Handler) Remove(ctx context.Context, key string) error {
+	log := h.log.With("key", key, "event", "removed")
+	path, ok := h.pathOf(key, log)
+	if !ok {
+		return nil
+	}
+	_, err := h.opt.Originals.Head(ctx, key)
+	if err == nil {
+		log.Info("original exists again: pre-warming instead")
+		return h.Prewarm(ctx, key)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return h.prewarmFailed(log, storageErr("head original", err))
+	}
+	existing, err := h.existing(ctx, path)
+	if err != nil {
+		return h.prewarmFailed(log, err)
+	}
+	return h.removeVariants(ctx, path, existing, log)
+}
+
+func (h *Handler) removeVariants(ctx context.Context, path string, existing map[size.Size]*Object, log *slog.Logger) error {
+	var gone []size.Size
+	for _, s := range h.allowed.Sizes() {
+		if _, had := existing[s]; !had {
+			continue
+		}
+		key := size.VariantKey(s, path)
+		if err := h.opt.Variants.Delete(ctx, key); err != nil {
+			return h.prewarmFailed(log, storageErr("delete variant", err))
+		}
+		h.lru.remove(key)
+		gone = append(gone, s)
+	}
+	if err := h.invalidate(ctx, path, gone); err != nil {
+		return h.prewarmFailed(log, err)
+	}
+	log.Info("variants removed", "removed", len(gone))
+	return nil
+}
+
+// existing finds the variants of path that are stored now, one HEAD per allowed size.
+func (h *Handler) existing(ctx context.Context, path string) (map[size.Size]*Object, error) {
+	found := map[size.Size]*Object{}
+	for _, s := range h.allowed.Sizes() {
+		obj, err := h.opt.Variants.Head(ctx, size.VariantKey(s, path))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, storageErr("head variant", err)
+		}
+		found[s] = obj
+	}
+	return found, nil
+}
+
+// replace writes v over exactly the variant that was seen (If-Match its ETag), or only where
+// none exists (If-None-Match). When another writer got there first, what it wrote is checked:
+// made from this original, it stays; made from an older one, it is replaced in turn.
+func (h *Handler) replace(ctx context.Context, path string, v Variant, sourceETag string, seen *Object) error {
+	key := size.VariantKey(v.Size, path)
+	for range 3 {
+		cond := Cond{IfNoneMatch: true}
+		if seen != nil {
+			cond = Cond{IfMatch: seen.ETag}
+		}
+		err := h.put(ctx, path, v, sourceETag, cond)
+		if !errors.Is(err, ErrPrecondition) {
+			return err
+		}
+		cur, err := h.opt.Variants.Head(ctx, key)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			seen = nil
+		case err != nil:
+			return storageErr("head variant", err)
+		case sourceETag != "" && cur.Metadata[MetaSourceETag] == sourceETag:
+			return nil // the other writer made it from this original too
+		default:
+			seen = cur
+		}
+	}
+	return fmt.Errorf("put %s: %w: kept losing races with other writers", key, errStorage)
+}
+
+// invalidate purges the CDN paths of path's variants at sizes, in one call.
+func (h *Handler) invalidate(ctx context.Context, path string, sizes []size.Size) error {
+	if h.opt.Invalidator == nil || len(sizes) == 0 {
+		return nil
+	}
+	paths := make([]string, len(sizes))
+	for i, s := range sizes {
+		paths[i] = URLPath(s, path)
+	}
+	if err := h.opt.Invalidator.Invalidate(ctx, paths); err != nil {
+		return fmt.Errorf("invalidate %d paths: %w", len(paths), err)
+	}
+	return nil
+}
+
+// URLPath is the URL path of a variant as a browser sends it: each segment percent-encoded
+// (a space is %20; "+" stays as it is).
+func URLPath(s size.Size, path string) string {
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	return "/" + s.String() + "/" + strings.Join(segs, "/")
+}
+
+func (h *Handler) pathOf(key string, log *slog.Logger) (string, bool) {
+	path, ok := strings.CutPrefix(key, h.opt.OriginalsPrefix)
+	if !ok {
+		log.Info("prewarm skipped", "reason", "outside "+h.opt.OriginalsPrefix)
+		return "", false
+	}
+	if err := size.CheckPath(path); err != nil {
+		log.Warn("prewarm skipped", "reason", err.Error())
+		return "", false
+	}
+	return path, true
+}
+
+// prewarmFailed logs a failure that Lambda will retry, with the PrewarmFailures metric.
+func (h *Handler) prewarmFailed(log *slog.Logger, err error) error {
+	attrs := []any{"error", err.Error()}
+	if h.opt.Metrics != "" {
+		for _, a := range h.emf(map[string]emfValue{"PrewarmFailures": {1, "Count"}}) {
+			attrs = append(attrs, a)
+		}
+	}
+	log.Error("prewarm failed", attrs...)
+	return err
+}

@@ -1,0 +1,125 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/imgorigin/imgorigin/handler/size"
+)
+
+// Where a served variant came from, for the log and Server-Timing.
+const (
+	fromLRU    = "lru"
+	fromBucket = "bucket"
+	fromMade   = "made"
+)
+
+// made is the result of one miss, shared by every caller waiting on it.
+type made struct {
+	v                       *cached
+	bytesIn                 int
+	fetch, transform, store time.Duration
+}
+
+// variant finds or makes the variant of path at size s: the LRU, then the variants store, then
+// the original, with concurrent misses for one key sharing one decode and one write.
+func (h *Handler) variant(ctx context.Context, s size.Size, path string, rl *requestLog) (*cached, error) {
+	key := size.VariantKey(s, path)
+	if v, ok := h.lru.get(key); ok {
+		rl.from = fromLRU
+		return v, nil
+	}
+	start := time.Now()
+	obj, err := h.opt.Variants.Get(ctx, key)
+	rl.fetch = time.Since(start)
+	if err == nil {
+		rl.from = fromBucket
+		v := newCached(obj.Body, obj.ContentType)
+		h.lru.add(key, v)
+		return v, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, storageErr("get variant", err)
+	}
+
+	// The work is shared, so it must not end when the first caller goes away; each caller still
+	// stops waiting when its own context ends.
+	ch := h.group.DoChan(key, func() (res any, err error) {
+		// DoChan re-panics on a goroutine of its own, which would end the process: a panic
+		// in the shared work becomes this key's error instead (a 500).
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("panic making %s: %v", key, p)
+			}
+		}()
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.opt.WorkTimeout)
+		defer cancel()
+		return h.make(wctx, s, path)
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		m := res.Val.(*made)
+		rl.from, rl.bytesIn = fromMade, m.bytesIn
+		rl.fetch, rl.transform, rl.store = rl.fetch+m.fetch, m.transform, m.store
+		return m.v, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// make reads the original, resizes it to s, stores the variant (never over one that another
+// writer stored meanwhile) and caches it.
+func (h *Handler) make(ctx context.Context, s size.Size, path string) (*made, error) {
+	m := &made{}
+	start := time.Now()
+	orig, err := h.opt.Originals.Get(ctx, h.opt.OriginalsPrefix+path)
+	m.fetch = time.Since(start)
+	if err != nil {
+		return nil, storageErr("get original", err)
+	}
+	m.bytesIn = len(orig.Body)
+	start = time.Now()
+	vs, err := h.opt.Resizer.Resize(orig.Body, []size.Size{s})
+	m.transform = time.Since(start)
+	if err != nil {
+		return nil, err
+	}
+	start = time.Now()
+	err = h.put(ctx, path, vs[0], orig.ETag, Cond{IfNoneMatch: true})
+	m.store = time.Since(start)
+	if err != nil && !errors.Is(err, ErrPrecondition) {
+		return nil, err
+	}
+	// A lost race means another writer stored this variant a moment ago: serve ours, keep theirs.
+	m.v = newCached(vs[0].Body, vs[0].ContentType)
+	h.lru.add(size.VariantKey(s, path), m.v)
+	return m, nil
+}
+
+// put writes one variant with the ETag of the original it was made from.
+func (h *Handler) put(ctx context.Context, path string, v Variant, sourceETag string, cond Cond) error {
+	obj := &Object{Body: v.Body, ContentType: v.ContentType, CacheControl: h.opt.CacheControl}
+	if sourceETag != "" {
+		obj.Metadata = map[string]string{MetaSourceETag: sourceETag}
+	}
+	return storageErr("put variant", h.opt.Variants.Put(ctx, size.VariantKey(v.Size, path), obj, cond))
+}
+
+// storageErr marks a store failure as such (502), keeping not-found, lost races, time-outs and
+// unavailability recognisable; nil stays nil.
+func storageErr(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrUnavailable), errors.Is(err, ErrTooLarge),
+		errors.Is(err, ErrPrecondition), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return fmt.Errorf("%s: %w: %w", op, errStorage, err)
+}
