@@ -9,6 +9,11 @@
 #                            variant cache miss would look like an error.
 #
 # Nothing else in the bucket is readable or writable by either function.
+#
+# tfsec reports the object ARNs below as "wildcarded resources" (aws-iam-no-policy-wildcards).
+# The "*" is the key under one prefix (originals/*, <W>x<H>/*) or the streams of one log group
+# (<log group arn>:*): object and stream names are not known in advance, and the prefix is the
+# boundary. Those statements carry an inline ignore; no action is wildcarded.
 
 locals {
   originals_object_arn = "${aws_s3_bucket.images.arn}/${var.originals_prefix}*"
@@ -37,18 +42,21 @@ resource "aws_iam_role" "origin" {
 }
 
 data "aws_iam_policy_document" "origin" {
+  #tfsec:ignore:aws-iam-no-policy-wildcards
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.origin.arn}:*"]
   }
 
+  #tfsec:ignore:aws-iam-no-policy-wildcards
   statement {
     sid       = "ReadOriginals"
     actions   = ["s3:GetObject"]
     resources = [local.originals_object_arn]
   }
 
+  #tfsec:ignore:aws-iam-no-policy-wildcards
   statement {
     sid       = "ReadWriteVariants"
     actions   = ["s3:GetObject", "s3:PutObject"]
@@ -82,12 +90,14 @@ resource "aws_iam_role" "prewarm" {
 }
 
 data "aws_iam_policy_document" "prewarm" {
+  #tfsec:ignore:aws-iam-no-policy-wildcards
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.prewarm.arn}:*"]
   }
 
+  #tfsec:ignore:aws-iam-no-policy-wildcards
   statement {
     sid       = "ReadOriginals"
     actions   = ["s3:GetObject"]
@@ -95,6 +105,7 @@ data "aws_iam_policy_document" "prewarm" {
   }
 
   # Delete: the variants of a deleted original go with it.
+  #tfsec:ignore:aws-iam-no-policy-wildcards
   statement {
     sid       = "ReadWriteDeleteVariants"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]

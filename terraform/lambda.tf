@@ -70,6 +70,7 @@ resource "aws_lambda_function" "origin" {
       CACHE_CONTROL       = var.cache_control
       ERROR_CACHE_CONTROL = var.error_cache_control
       LRU_BYTES           = tostring(var.lru_bytes)
+      LRU_TTL             = var.lru_ttl
       MAX_SOURCE_BYTES    = tostring(var.max_source_bytes)
       MAX_SOURCE_PIXELS   = tostring(var.max_source_pixels)
       MAX_FRAMES          = tostring(var.max_frames)

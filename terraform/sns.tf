@@ -13,7 +13,6 @@ locals {
 data "aws_iam_policy_document" "events_key" {
   # The account administers the key through IAM, as with any key created by default. A key
   # policy always names the key itself as "*".
-  #tfsec:ignore:aws-iam-no-policy-wildcards
   statement {
     sid       = "AccountAdministersKey"
     actions   = ["kms:*"]

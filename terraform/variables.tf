@@ -110,6 +110,17 @@ variable "lru_bytes" {
   default     = 67108864 # 64 MiB
 }
 
+variable "lru_ttl" {
+  description = "LRU_TTL: how long a warm origin process may serve a variant from its in-process cache (a Go duration such as \"60s\"); bounds how long a replaced original can still be seen from one container."
+  type        = string
+  default     = "60s"
+
+  validation {
+    condition     = can(regex("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$", var.lru_ttl))
+    error_message = "lru_ttl: a Go duration such as \"60s\", \"1m30s\" or \"500ms\"."
+  }
+}
+
 variable "max_source_bytes" {
   description = "MAX_SOURCE_BYTES: originals larger than this are refused with 422."
   type        = number

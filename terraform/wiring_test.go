@@ -52,11 +52,12 @@ var vipsVars = []string{"VIPSHOME", "VIPS_BLOCK_UNTRUSTED", "VIPS_CONCURRENCY"}
 //     would be a cycle).
 //   - PREWARM_SIZES: prewarm only (origin does not pre-warm; config defaults it to SIZES).
 //   - ERROR_CACHE_CONTROL: origin only (prewarm answers no HTTP requests).
+//   - LRU_TTL: origin only (prewarm runs with LRU_BYTES=0, no in-process cache).
 var wantEnv = map[string][]string{
 	"origin": {
 		config.EnvBucket, config.EnvOriginalsPrefix, config.EnvSizes, config.EnvJPEGQuality,
-		config.EnvCacheControl, config.EnvErrorCache, config.EnvLRUBytes, config.EnvMaxSourceBytes,
-		config.EnvMaxSourcePixels, config.EnvMaxFrames,
+		config.EnvCacheControl, config.EnvErrorCache, config.EnvLRUBytes, "LRU_TTL",
+		config.EnvMaxSourceBytes, config.EnvMaxSourcePixels, config.EnvMaxFrames,
 	},
 	"prewarm": {
 		config.EnvBucket, config.EnvOriginalsPrefix, config.EnvSizes, config.EnvPrewarmSizes,
@@ -561,35 +562,18 @@ func checkEnvironment(m *module) problems {
 			p.add("%s: config.Load rejects the environment: %v", name, err)
 			continue
 		}
+		// Field by field, so that a setting added to config later is compared too.
 		def := config.Default()
-		if cfg.OriginalsPrefix != def.OriginalsPrefix {
-			p.add("%s: ORIGINALS_PREFIX=%q, config default %q", name, cfg.OriginalsPrefix, def.OriginalsPrefix)
-		}
-		if !reflect.DeepEqual(cfg.Sizes, def.Sizes) {
-			p.add("%s: SIZES=%v, config default %v", name, cfg.Sizes, def.Sizes)
-		}
-		if !reflect.DeepEqual(cfg.PrewarmSizes, def.PrewarmSizes) {
-			p.add("%s: PREWARM_SIZES=%v, config default %v", name, cfg.PrewarmSizes, def.PrewarmSizes)
-		}
-		if cfg.JPEGQuality != def.JPEGQuality {
-			p.add("%s: JPEG_QUALITY=%d, config default %d", name, cfg.JPEGQuality, def.JPEGQuality)
-		}
-		if cfg.CacheControl != def.CacheControl {
-			p.add("%s: CACHE_CONTROL=%q, config default %q", name, cfg.CacheControl, def.CacheControl)
-		}
-		if cfg.ErrorCacheControl != def.ErrorCacheControl {
-			p.add("%s: ERROR_CACHE_CONTROL=%q, config default %q", name, cfg.ErrorCacheControl, def.ErrorCacheControl)
-		}
-		if cfg.MaxSourceBytes != def.MaxSourceBytes || cfg.MaxSourcePixels != def.MaxSourcePixels || cfg.MaxFrames != def.MaxFrames {
-			p.add("%s: limits %d bytes / %d pixels / %d frames, config defaults %d / %d / %d", name,
-				cfg.MaxSourceBytes, cfg.MaxSourcePixels, cfg.MaxFrames, def.MaxSourceBytes, def.MaxSourcePixels, def.MaxFrames)
-		}
-		wantLRU := def.LRUBytes
 		if name == "prewarm" {
-			wantLRU = 0 // never serves reads; see lambda.tf
+			def.LRUBytes = 0 // never serves reads; see lambda.tf
 		}
-		if cfg.LRUBytes != wantLRU {
-			p.add("%s: LRU_BYTES=%d, want %d", name, cfg.LRUBytes, wantLRU)
+		cfg.Bucket, cfg.DistributionID = def.Bucket, def.DistributionID // placeholders of resources
+		cv, dv := reflect.ValueOf(cfg), reflect.ValueOf(def)
+		for i := range cv.NumField() {
+			if !reflect.DeepEqual(cv.Field(i).Interface(), dv.Field(i).Interface()) {
+				p.add("%s: config.%s is %v from the environment, want %v (handler/config's default)",
+					name, cv.Type().Field(i).Name, cv.Field(i).Interface(), dv.Field(i).Interface())
+			}
 		}
 
 		if env["VIPSHOME"] != "/var/task" {
@@ -1198,6 +1182,8 @@ func TestBrokenWiringIsCaught(t *testing.T) {
 			`ERROR_CACHE_CONTROL = var.error_cache_control`, "ERROR_CACHE_CONTROL = var.error_cache_control\nCLOUDFRONT_DISTRIBUTION_ID = \"E123\"", checkEnvironment},
 		{"quality default drifts from config", "variables.tf",
 			"default     = 80", "default     = 85", checkVariableDefaults},
+		{"cache TTL default drifts from config", "variables.tf",
+			`default     = "60s"`, `default     = "90s"`, checkEnvironment},
 		{"sizes default drifts from config", "variables.tf",
 			`default     = ["800x600", "400x300", "200x150"]`, `default     = ["800x600", "400x300"]`, checkEnvironment},
 		{"invalid size reaches config.Load", "variables.tf",
