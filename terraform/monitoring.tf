@@ -7,7 +7,8 @@
 #   dimension  "Function" = the Lambda function name (AWS_LAMBDA_FUNCTION_NAME), i.e.
 #              "<name>-origin" / "<name>-prewarm"
 #   metrics    Requests, Errors5xx, Errors4xx, Hits, Misses (counts), LatencyMs (milliseconds),
-#              PrewarmFailures (count, from the pre-warm function)
+#              BytesOut (bytes), PrewarmFailures (count, from the pre-warm function)
+# (handler/log.go emits them; Function is set from AWS_LAMBDA_FUNCTION_NAME in cmd/internal/app.)
 # The AWS/Lambda, AWS/SQS and AWS/CloudFront metrics below come from AWS itself.
 
 locals {
@@ -24,7 +25,7 @@ locals {
       width  = 12
       height = 6
       properties = {
-        title  = "Origin requests: hits and misses"
+        title  = "Origin requests: hits and misses (bytes out, right axis)"
         region = local.region
         stat   = "Sum"
         period = 300
@@ -33,6 +34,7 @@ locals {
           concat([local.metric_namespace, "Requests"], local.origin_dim),
           concat([local.metric_namespace, "Hits"], local.origin_dim),
           concat([local.metric_namespace, "Misses"], local.origin_dim),
+          concat([local.metric_namespace, "BytesOut"], local.origin_dim, [{ yAxis = "right" }]),
         ]
       }
     },
