@@ -3,7 +3,8 @@
 # dynamic loader under /var/task/lib.
 #
 # Environment: the names are handler/config's (config.Vars) plus libvips' own:
-#   VIPSHOME=/var/task        libvips finds its HEIF/AVIF module under $VIPSHOME/lib
+#   VIPSHOME=/var/task        libvips finds its HEIF/AVIF module where .ci/package.sh puts it
+#                             ($VIPSHOME/x86_64-linux-gnu/vips-modules-8.14)
 #   VIPS_BLOCK_UNTRUSTED=1    loaders libvips marks untrusted (e.g. ImageMagick, PDF) stay off
 #   VIPS_CONCURRENCY          worker threads per image
 # Neither function gets S3_PATH_STYLE (only for local S3-compatible servers). Only prewarm gets
