@@ -24,7 +24,7 @@ const (
 var names = [...]string{"unknown", "jpeg", "png", "gif", "webp", "avif", "heic"}
 
 func (f Format) String() string {
-	if int(f) < len(names) {
+	if f >= 0 && int(f) < len(names) {
 		return names[f]
 	}
 	return "unknown"
@@ -102,19 +102,20 @@ func sniffISOBMFF(b []byte) Format {
 	return Unknown
 }
 
-// Complete reports whether b, sniffed as f, runs to its format's end marker: a JPEG's EOI after
-// its first scan, a PNG's IEND chunk, a GIF's trailer. libjpeg treats a missing end as a
-// warning and fills the rest with grey, so a truncated upload would otherwise make a variant
-// that is partly blank. Other formats are left to the decoder.
+// Complete reports whether b, sniffed as f, runs to its format's end: a JPEG's EOI marker
+// (found by walking the marker segments, so an EXIF thumbnail's or a comment's does not count), a
+// PNG's IEND chunk, a GIF's trailer block. libjpeg treats a missing end as a warning and fills
+// the rest with grey, so a truncated upload would otherwise make a variant that is partly blank.
+// Other formats are left to the decoder.
 func Complete(f Format, b []byte) bool {
+	var d dims
 	switch f {
 	case JPEG:
-		sos := bytes.Index(b, []byte{0xFF, 0xDA})
-		return sos >= 0 && bytes.Contains(b[sos:], []byte{0xFF, 0xD9})
+		return d.jpeg(b) == nil && d.eoi
 	case PNG:
-		return bytes.Contains(b[max(0, len(b)-4096):], []byte("IEND"))
+		return d.png(b) == nil
 	case GIF:
-		return bytes.LastIndexByte(b, 0x3B) > 12
+		return d.gif(b) == nil
 	}
 	return true
 }

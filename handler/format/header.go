@@ -55,6 +55,7 @@ func Header(f Format, b []byte) (w, h, frames int, err error) {
 type dims struct {
 	w, h   int
 	frames int
+	eoi    bool // a JPEG's end-of-image marker was reached
 }
 
 // extend widens the extent to cover a w x h rectangle at x, y.
@@ -94,6 +95,7 @@ func (d *dims) jpeg(b []byte) error {
 		case m == 0xD8:
 			return errors.New("second SOI marker")
 		case m == 0xD9:
+			d.eoi = true
 			return sofErr(sofs) // EOI: the decoder stops here
 		}
 		if p+2 > len(b) {

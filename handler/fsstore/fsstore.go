@@ -97,7 +97,8 @@ func (d *Dir) Put(ctx context.Context, key string, obj *handler.Object, cond han
 	}
 	var rnd [8]byte
 	_, _ = rand.Read(rnd[:])
-	tmp := key + ".tmp-" + hex.EncodeToString(rnd[:])
+	// A short name beside the key: key+suffix could pass the file system's 255-byte name limit.
+	tmp := path.Join(path.Dir(key), ".tmp-"+hex.EncodeToString(rnd[:]))
 	if err := d.root.WriteFile(tmp, obj.Body, 0o644); err != nil {
 		_ = d.root.Remove(tmp)
 		return err
