@@ -1,0 +1,793 @@
+// Package lambdae2e proves that the Lambda zips built by .ci/package.sh are self-contained: each
+// zip is unpacked at /var/task in an empty root directory and run there under the real Lambda
+// runtime interface emulator (aws-lambda-rie, statically linked), in a private mount and PID
+// namespace, chrooted, so that no file of the host is visible to the function. The functions
+// talk to a real S3 server (versitygw) on loopback.
+//
+// It needs root (unshare, mount, chroot) and build/origin.zip and build/prewarm.zip:
+//
+//	bash .ci/package.sh && go test ./cmd/lambdae2e -count=1 -v
+//
+// Without the zips it skips, unless CI is set: then it fails.
+package lambdae2e
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"debug/elf"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Pinned tools. aws-lambda-rie must be statically linked (CGO_ENABLED=0) to run in the root.
+const (
+	riePkg       = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
+	versitygwPkg = "github.com/versity/versitygw/cmd/versitygw@v1.8.0"
+
+	bucket    = "e2e-images"
+	accessKey = "e2eaccesskey"
+	secretKey = "e2esecretkey-0123456789"
+	region    = "us-east-1"
+
+	taskRoot  = "/var/task"
+	rieInRoot = "/usr/local/bin/aws-lambda-rie"
+
+	// A key with a nested folder, a space and a plus: the URL and S3-event encodings differ.
+	key     = "e2e/my photo+1.jpg"
+	heicKey = "e2e/iphone shot.heic"
+)
+
+// The standard sizes (the default SIZES and PREWARM_SIZES).
+var standardSizes = []image.Point{{800, 600}, {400, 300}, {200, 150}}
+
+func TestEmptyRoot(t *testing.T) {
+	repo := repoRoot(t)
+	originZip := filepath.Join(repo, "build", "origin.zip")
+	prewarmZip := filepath.Join(repo, "build", "prewarm.zip")
+	for _, z := range []string{originZip, prewarmZip} {
+		if _, err := os.Stat(z); err != nil {
+			if os.Getenv("CI") == "" {
+				t.Skipf("%s is missing: run `bash .ci/package.sh` (make package) first", z)
+			}
+			t.Fatalf("%s is missing (CI is set, so this is a failure): run `bash .ci/package.sh` first", z)
+		}
+	}
+	if os.Geteuid() != 0 {
+		t.Fatal("needs root: unshare, mount and chroot build the empty root")
+	}
+	for _, tool := range []string{"unshare", "mount", "chroot", "sh"} {
+		lookPath(t, tool)
+	}
+
+	rie := goTool(t, "aws-lambda-rie", riePkg)
+	if err := checkStatic(rie); err != nil {
+		t.Fatalf("%s: %v", rie, err)
+	}
+	vgw := goTool(t, "versitygw", versitygwPkg)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+
+	// A real S3 server on loopback, with the bucket and the originals.
+	s3url := startVersitygw(t, vgw)
+	s3c := s3Client(s3url)
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("create bucket: %v", err)
+	}
+	putObject(t, s3c, "originals/"+key, readFixture(t, repo, "square.jpg"), "image/jpeg")
+	putObject(t, s3c, "originals/"+heicKey, readFixture(t, repo, "photo.heic"), "image/heic")
+
+	env := functionEnv(s3url)
+
+	// ---- origin: function URL GET through lambdaurl's streaming response -----------------
+	originRoot := emptyRoot(t, originZip, rie)
+	origin := startRIE(t, originRoot, env)
+
+	start := origin.started
+	res := origin.get(t, ctx, "800x600", key)
+	cold := time.Since(start)
+	assertImage(t, res, 800, 600)
+	assertVariant(t, ctx, s3c, "800x600/"+key, 800, 600)
+
+	t0 := time.Now()
+	res = origin.get(t, ctx, "800x600", key)
+	hit := time.Since(t0)
+	assertImage(t, res, 800, 600)
+
+	t0 = time.Now()
+	res = origin.get(t, ctx, "400x300", key)
+	miss := time.Since(t0)
+	assertImage(t, res, 400, 300)
+	assertVariant(t, ctx, s3c, "400x300/"+key, 400, 300)
+
+	// HEIC comes out as JPEG: proves libvips' HEIF module and its closure load from the zip.
+	t0 = time.Now()
+	res = origin.get(t, ctx, "200x150", heicKey)
+	heic := time.Since(t0)
+	assertImage(t, res, 200, 150)
+	assertVariant(t, ctx, s3c, "200x150/"+heicKey, 200, 150)
+
+	// An unknown size is refused, not served: the contract's allowlist holds on Lambda too.
+	res = origin.get(t, ctx, "123x45", key)
+	if res.status != http.StatusBadRequest {
+		t.Errorf("GET /123x45/...: status %d, want 400 (body %q)", res.status, trim(res.body))
+	}
+
+	t.Logf("origin: emulator ready %v after start; cold start (emulator start to first response) %v; function init %s",
+		origin.ready.Sub(origin.started).Round(time.Millisecond), cold.Round(time.Millisecond), origin.initReport())
+	t.Logf("origin: warm hit 800x600 %v, warm miss 400x300 %v, HEIC miss 200x150 %v",
+		hit.Round(time.Millisecond), miss.Round(time.Millisecond), heic.Round(time.Millisecond))
+	origin.stop(t)
+
+	// ---- prewarm: SNS-wrapped S3 ObjectCreated for the same key --------------------------
+	// The origin already made two of the variants: remove them so that prewarm must make all.
+	for _, s := range standardSizes {
+		if _, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{
+			Bucket: aws.String(bucket), Key: aws.String(sizeName(s) + "/" + key),
+		}); err != nil {
+			t.Fatalf("delete variant: %v", err)
+		}
+	}
+	prewarmRoot := emptyRoot(t, prewarmZip, rie)
+	prewarm := startRIE(t, prewarmRoot, env)
+	start = prewarm.started
+	out := prewarm.invoke(t, ctx, snsS3Event(t, repo, "originals/"+key))
+	pcold := time.Since(start)
+	if strings.TrimSpace(string(out)) != "null" {
+		t.Fatalf("prewarm returned %q, want null (no error)", trim(out))
+	}
+	for _, s := range standardSizes {
+		assertVariant(t, ctx, s3c, sizeName(s)+"/"+key, s.X, s.Y)
+	}
+	t.Logf("prewarm: cold start + %d sizes %v (emulator start to response); function init %s",
+		len(standardSizes), pcold.Round(time.Millisecond), prewarm.initReport())
+	prewarm.stop(t)
+}
+
+// ---- the empty root and the emulator -----------------------------------------------------
+
+// emptyRoot makes a root directory holding only the zip at /var/task, the emulator, an empty
+// /tmp and a /dev/null to bind the host's onto.
+func emptyRoot(t *testing.T, zipPath, rie string) string {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.Chmod(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	unzip(t, zipPath, filepath.Join(root, taskRoot))
+	for _, f := range []string{"bootstrap", "lib/ld-linux-x86-64.so.2"} {
+		fi, err := os.Stat(filepath.Join(root, taskRoot, f))
+		if err != nil {
+			t.Fatalf("%s: %v", zipPath, err)
+		}
+		if fi.Mode()&0o111 == 0 {
+			t.Fatalf("%s: %s is not executable in the zip (mode %v)", zipPath, f, fi.Mode())
+		}
+	}
+	copyFile(t, rie, filepath.Join(root, rieInRoot), 0o755)
+	if err := os.MkdirAll(filepath.Join(root, "dev"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "dev", "null"), nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "tmp"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(root, "tmp"), 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing else: list the top level to prove it.
+	var top []string
+	ents, _ := os.ReadDir(root)
+	for _, e := range ents {
+		top = append(top, e.Name())
+	}
+	if !slices.Equal(top, []string{"dev", "tmp", "usr", "var"}) {
+		t.Fatalf("root holds %v", top)
+	}
+	return root
+}
+
+type emulator struct {
+	cmd     *exec.Cmd
+	url     string
+	started time.Time
+	ready   time.Time
+	logs    *syncBuffer
+	done    chan struct{}
+	err     error
+}
+
+// startRIE runs the emulator in root: a private mount namespace (so the /dev/null bind is
+// nobody else's business) and PID namespace (so killing it ends the function too), the host's
+// network namespace (to reach versitygw on loopback), chrooted into root.
+func startRIE(t *testing.T, root string, env []string) *emulator {
+	t.Helper()
+	apiPort, riePort := freePort(t), freePort(t)
+	// The host's tools run before the chroot, by absolute path: env is the function's.
+	script := `set -e
+"$1" --bind /dev/null "$3/dev/null"
+chroot=$2 root=$3
+shift 3
+exec "$chroot" "$root" "$@"`
+	cmd := exec.Command(lookPath(t, "unshare"),
+		"--mount", "--propagation", "private", "--pid", "--fork", "--kill-child",
+		lookPath(t, "sh"), "-c", script, "sh", lookPath(t, "mount"), lookPath(t, "chroot"), root,
+		rieInRoot,
+		"--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", riePort),
+		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", apiPort),
+		taskRoot+"/bootstrap")
+	cmd.Env = env
+	e := &emulator{cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{}),
+		url: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", riePort)}
+	cmd.Stdout, cmd.Stderr = e.logs, e.logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	e.started = time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start emulator: %v", err)
+	}
+	go func() { e.err = cmd.Wait(); close(e.done) }()
+	t.Cleanup(func() {
+		e.stop(t)
+		if t.Failed() {
+			t.Logf("emulator and function output (%s):\n%s", root, e.logs.String())
+		}
+	})
+	waitPort(t, riePort, e.done, e.logs)
+	e.ready = time.Now()
+	return e
+}
+
+func (e *emulator) stop(t *testing.T) {
+	select {
+	case <-e.done:
+		return
+	default:
+	}
+	// unshare ignores SIGTERM while it waits; killing it makes --kill-child SIGKILL the
+	// namespace's init (the emulator), which takes the function down with it.
+	_ = e.cmd.Process.Kill()
+	<-e.done
+}
+
+// invoke posts one event and returns the raw response body.
+func (e *emulator) invoke(t *testing.T, ctx context.Context, event []byte) []byte {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(event))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Timeout: 90 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("invoke: %v\n%s", err, e.logs.String())
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("invoke: read: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("invoke: emulator answered %s: %q\n%s", resp.Status, trim(body), e.logs.String())
+	}
+	return body
+}
+
+// initReport is the emulator's measure of the function's init phase (process start to the
+// first call for an event: the dynamic loader, libvips' start-up, main).
+func (e *emulator) initReport() string {
+	m := regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`).FindStringSubmatch(e.logs.String())
+	if m == nil {
+		return "unknown"
+	}
+	return m[1] + "ms"
+}
+
+type response struct {
+	status  int
+	headers http.Header
+	body    []byte
+}
+
+// get invokes the origin with a function URL GET of /<size>/<key> and decodes lambdaurl's
+// streamed answer: a JSON prelude, eight NUL bytes, then the raw body.
+func (e *emulator) get(t *testing.T, ctx context.Context, size, key string) response {
+	t.Helper()
+	raw := e.invoke(t, ctx, functionURLEvent(t, "/"+size+"/"+escapePath(key)))
+	prelude, body, ok := bytes.Cut(raw, make([]byte, 8))
+	if !ok {
+		t.Fatalf("GET /%s/%s: not a streamed function URL response (no 8 NUL separator): %q\n%s",
+			size, key, trim(raw), e.logs.String())
+	}
+	var p events.LambdaFunctionURLStreamingResponse
+	if err := json.Unmarshal(prelude, &p); err != nil {
+		t.Fatalf("GET /%s/%s: prelude %q: %v", size, key, trim(prelude), err)
+	}
+	h := http.Header{}
+	for k, v := range p.Headers {
+		h.Set(k, v)
+	}
+	return response{status: p.StatusCode, headers: h, body: body}
+}
+
+// ---- events ---------------------------------------------------------------------------
+
+// functionURLEvent is the recorded function URL GET (testdata/events/function-url-get.json) with
+// its path replaced, or a built one of the same shape when there is no recording.
+func functionURLEvent(t *testing.T, rawPath string) []byte {
+	t.Helper()
+	var ev events.LambdaFunctionURLRequest
+	if b, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", "events", "function-url-get.json")); err == nil {
+		if err := json.Unmarshal(b, &ev); err != nil {
+			t.Fatalf("testdata/events/function-url-get.json: %v", err)
+		}
+	} else {
+		ev = events.LambdaFunctionURLRequest{
+			Version: "2.0",
+			RawPath: "/",
+			Headers: map[string]string{
+				"accept":     "image/avif,image/webp,image/*,*/*;q=0.8",
+				"host":       "abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws",
+				"user-agent": "Amazon CloudFront",
+				"via":        "2.0 0123456789abcdef.cloudfront.net (CloudFront)",
+			},
+			RequestContext: events.LambdaFunctionURLRequestContext{
+				AccountID:    "123456789012",
+				RequestID:    "e2e-request",
+				APIID:        "abcdefghijklmnopqrstuvwxyz012345",
+				DomainName:   "abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws",
+				DomainPrefix: "abcdefghijklmnopqrstuvwxyz012345",
+				HTTP: events.LambdaFunctionURLRequestContextHTTPDescription{
+					Method: http.MethodGet, Protocol: "HTTP/1.1", SourceIP: "127.0.0.1", UserAgent: "Amazon CloudFront",
+				},
+				Time: "01/Jan/2026:00:00:00 +0000", TimeEpoch: 1767225600000,
+			},
+		}
+	}
+	ev.RawPath = rawPath
+	ev.RawQueryString = ""
+	ev.Body = ""
+	ev.IsBase64Encoded = false
+	ev.RequestContext.HTTP.Method = http.MethodGet
+	ev.RequestContext.HTTP.Path = rawPath
+	for k := range ev.Headers { // a recorded conditional request would turn the 200 into a 304
+		if strings.EqualFold(k, "if-none-match") || strings.EqualFold(k, "if-modified-since") {
+			delete(ev.Headers, k)
+		}
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// snsS3Event is an SNS event whose message is an S3 ObjectCreated:Put notification for key, as
+// AWS sends it: the key URL-encoded with + for a space. It follows the recording in
+// testdata/events/sns-s3-put.json when there is one.
+func snsS3Event(t *testing.T, repo, key string) []byte {
+	t.Helper()
+	var sns events.SNSEvent
+	var s3ev events.S3Event
+	if b, err := os.ReadFile(filepath.Join(repo, "testdata", "events", "sns-s3-put.json")); err == nil {
+		if err := json.Unmarshal(b, &sns); err != nil || len(sns.Records) == 0 {
+			t.Fatalf("testdata/events/sns-s3-put.json: not an SNS event (%v)", err)
+		}
+		if err := json.Unmarshal([]byte(sns.Records[0].SNS.Message), &s3ev); err != nil || len(s3ev.Records) == 0 {
+			t.Fatalf("testdata/events/sns-s3-put.json: message is not an S3 event (%v)", err)
+		}
+		sns.Records = sns.Records[:1]
+		s3ev.Records = s3ev.Records[:1]
+	} else {
+		sns.Records = []events.SNSEventRecord{{
+			EventVersion: "1.0", EventSource: "aws:sns",
+			EventSubscriptionArn: "arn:aws:sns:us-east-1:123456789012:uploads:e2e",
+			SNS: events.SNSEntity{
+				Type: "Notification", MessageID: "e2e-message", TopicArn: "arn:aws:sns:us-east-1:123456789012:uploads",
+				Subject: "Amazon S3 Notification", Timestamp: time.Unix(1767225600, 0).UTC(),
+			},
+		}}
+		s3ev.Records = []events.S3EventRecord{{
+			EventVersion: "2.1", EventSource: "aws:s3", AWSRegion: region,
+			EventTime: time.Unix(1767225600, 0).UTC(), EventName: "ObjectCreated:Put",
+			S3: events.S3Entity{SchemaVersion: "1.0", ConfigurationID: "originals"},
+		}}
+	}
+	r := &s3ev.Records[0]
+	r.EventName = "ObjectCreated:Put"
+	r.S3.Bucket.Name = bucket
+	r.S3.Bucket.Arn = "arn:aws:s3:::" + bucket
+	r.S3.Object.Key = url.QueryEscape(key) // space -> "+", "+" -> "%2B", "/" -> "%2F"
+	r.S3.Object.Key = strings.ReplaceAll(r.S3.Object.Key, "%2F", "/")
+	r.S3.Object.URLDecodedKey = ""
+	msg, err := json.Marshal(s3ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sns.Records[0].SNS.Message = string(msg)
+	b, err := json.Marshal(sns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// escapePath percent-encodes each segment of key as a client (CloudFront) sends it: a space
+// as %20 and a plus as %2B.
+func escapePath(key string) string {
+	segs := strings.Split(key, "/")
+	for i, s := range segs {
+		segs[i] = strings.ReplaceAll(url.PathEscape(s), "+", "%2B")
+	}
+	return strings.Join(segs, "/")
+}
+
+// ---- assertions ---------------------------------------------------------------------------
+
+func assertImage(t *testing.T, r response, w, h int) {
+	t.Helper()
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d, want 200; body %q", r.status, trim(r.body))
+	}
+	if ct := r.headers.Get("Content-Type"); ct != "image/jpeg" {
+		t.Errorf("Content-Type %q, want image/jpeg", ct)
+	}
+	if cl := r.headers.Get("Content-Length"); cl != "" && cl != fmt.Sprint(len(r.body)) {
+		t.Errorf("Content-Length %s, body has %d bytes", cl, len(r.body))
+	}
+	checkJPEG(t, "response", r.body, w, h)
+}
+
+func assertVariant(t *testing.T, ctx context.Context, c *s3.Client, k string, w, h int) {
+	t.Helper()
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(k)})
+	if err != nil {
+		t.Fatalf("variant %q not in the bucket: %v", k, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatalf("variant %q: %v", k, err)
+	}
+	checkJPEG(t, "variant "+k, b, w, h)
+}
+
+func checkJPEG(t *testing.T, what string, b []byte, w, h int) {
+	t.Helper()
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("%s: not an image (%d bytes): %v", what, len(b), err)
+	}
+	if format != "jpeg" || cfg.Width != w || cfg.Height != h {
+		t.Fatalf("%s: %s %dx%d, want jpeg %dx%d", what, format, cfg.Width, cfg.Height, w, h)
+	}
+}
+
+// ---- versitygw and S3 -------------------------------------------------------------------------
+
+func startVersitygw(t *testing.T, bin string) string {
+	t.Helper()
+	dir := t.TempDir()
+	data, meta := filepath.Join(dir, "data"), filepath.Join(dir, "meta")
+	for _, d := range []string{data, meta} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	port := freePort(t)
+	cmd := exec.Command(bin, "--access", accessKey, "--secret", secretKey, "--region", region,
+		"--port", fmt.Sprintf("127.0.0.1:%d", port), "--quiet",
+		"posix", "--sidecar", meta, data) // sidecar metadata: no xattrs needed on TMPDIR's filesystem
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID=", "ROOT_SECRET_ACCESS_KEY=")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("versitygw: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-done
+		if t.Failed() {
+			t.Logf("versitygw output:\n%s", logs.String())
+		}
+	})
+	waitPort(t, port, done, logs)
+	return fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+func s3Client(endpoint string) *s3.Client {
+	return s3.New(s3.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(endpoint),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
+		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
+	})
+}
+
+func putObject(t *testing.T, c *s3.Client, k string, b []byte, ct string) {
+	t.Helper()
+	if _, err := c.PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(k), Body: bytes.NewReader(b), ContentType: aws.String(ct),
+	}); err != nil {
+		t.Fatalf("put %q: %v", k, err)
+	}
+}
+
+// functionEnv is what Lambda and Terraform would give the functions, pointed at versitygw.
+func functionEnv(s3url string) []string {
+	return []string{
+		// Lambda's own (provided.al2023).
+		"PATH=/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+		"LD_LIBRARY_PATH=/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+		"LAMBDA_TASK_ROOT=" + taskRoot,
+		"LANG=en_US.UTF-8",
+		"TZ=:UTC",
+		"AWS_REGION=" + region,
+		"AWS_DEFAULT_REGION=" + region,
+		"AWS_ACCESS_KEY_ID=" + accessKey,
+		"AWS_SECRET_ACCESS_KEY=" + secretKey,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024",
+		// Terraform's.
+		"IMAGE_BUCKET=" + bucket,
+		"VIPSHOME=" + taskRoot,
+		"VIPS_BLOCK_UNTRUSTED=1",
+		// Pointed at the local S3 server.
+		"AWS_ENDPOINT_URL_S3=" + s3url,
+		"S3_PATH_STYLE=true",
+	}
+}
+
+// ---- tools ------------------------------------------------------------------------------------
+
+// goTool returns the named binary from GOBIN or GOPATH/bin, or installs the pinned package into
+// a cache folder (CGO_ENABLED=0, so the result is static).
+func goTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go not on PATH: %v", err)
+	}
+	var dirs []string
+	if out, err := exec.Command(goBin, "env", "GOBIN", "GOPATH").Output(); err == nil {
+		lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+		if len(lines) == 2 {
+			if lines[0] != "" {
+				dirs = append(dirs, lines[0])
+			}
+			for _, p := range filepath.SplitList(lines[1]) {
+				dirs = append(dirs, filepath.Join(p, "bin"))
+			}
+		}
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	own := filepath.Join(cache, "imgorigin-e2e", "bin")
+	dirs = append([]string{own}, dirs...)
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && (name != "aws-lambda-rie" || checkStatic(p) == nil) {
+			return p
+		}
+	}
+	t.Logf("installing %s", pkg)
+	cmd := exec.Command(goBin, "install", pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOBIN="+own, "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go install %s: %v\n%s", pkg, err, out)
+	}
+	return filepath.Join(own, name)
+}
+
+// checkStatic fails for an executable that needs a dynamic loader.
+func checkStatic(path string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return errors.New("dynamically linked (build it with CGO_ENABLED=0)")
+		}
+	}
+	return nil
+}
+
+// ---- small helpers --------------------------------------------------------------------------
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test")
+		}
+		dir = parent
+	}
+}
+
+func readFixture(t *testing.T, repo, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repo, "testdata", "fixtures", name))
+	if err != nil {
+		t.Fatalf("fixture: %v", err)
+	}
+	return b
+}
+
+func unzip(t *testing.T, zipPath, dst string) {
+	t.Helper()
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		t.Fatalf("%s: %v", zipPath, err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		name := filepath.FromSlash(f.Name)
+		if !filepath.IsLocal(name) {
+			t.Fatalf("%s: entry %q leaves the folder", zipPath, f.Name)
+		}
+		p := filepath.Join(dst, name)
+		if f.FileInfo().IsDir() {
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if f.Mode()&fs.ModeSymlink != 0 {
+			t.Fatalf("%s: %q is a symlink; Lambda zips should hold files", zipPath, f.Name)
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, f.Mode().Perm())
+		if err == nil {
+			_, err = io.Copy(out, rc)
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+		}
+		rc.Close()
+		if err != nil {
+			t.Fatalf("unzip %s: %v", f.Name, err)
+		}
+		if err := os.Chmod(p, f.Mode().Perm()); err != nil { // umask aside
+			t.Fatal(err)
+		}
+	}
+}
+
+func copyFile(t *testing.T, src, dst string, mode os.FileMode) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dst, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// waitPort waits until something listens on the loopback port, or the process ends.
+func waitPort(t *testing.T, port int, done <-chan struct{}, logs *syncBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-done:
+			t.Fatalf("process ended before listening on %d:\n%s", port, logs.String())
+		default:
+		}
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("nothing listens on 127.0.0.1:%d after 30s:\n%s", port, logs.String())
+}
+
+// lookPath finds a host tool, in /usr/sbin and /sbin too.
+func lookPath(t *testing.T, name string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, d := range []string{"/usr/sbin", "/sbin", "/usr/bin", "/bin"} {
+		if p := filepath.Join(d, name); isExecutable(p) {
+			return p
+		}
+	}
+	t.Fatalf("%s not found (util-linux/coreutils)", name)
+	return ""
+}
+
+func isExecutable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
+func sizeName(p image.Point) string { return fmt.Sprintf("%dx%d", p.X, p.Y) }
+
+func trim(b []byte) string {
+	if len(b) > 300 {
+		return string(b[:300]) + "..."
+	}
+	return string(b)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
