@@ -49,6 +49,9 @@ func (r *Resizer) Resize(src []byte, sizes []size.Size) ([]handler.Variant, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := r.checkCover(in, src, sizes); err != nil {
+		return nil, err
+	}
 	out := in.Output()
 	bodies, err := resize(src, out, r.opt.Quality, sizes)
 	if err != nil {
@@ -59,6 +62,32 @@ func (r *Resizer) Resize(src []byte, sizes []size.Size) ([]handler.Variant, erro
 		vs[i] = handler.Variant{Size: s, Body: bodies[i], ContentType: out.ContentType()}
 	}
 	return vs, nil
+}
+
+// checkCover refuses sizes that would make libvips enlarge the whole original before it crops.
+// To fill a target, libvips resizes the original until it covers the target, then cuts the
+// centre out: for an original of extreme aspect ratio that intermediate is enormous (a 10000x1
+// JPEG at 800x600 means 6,000,000x600 pixels, over a minute of CPU and gigabytes of memory from
+// a 1 KB file). The intermediate is held to MaxPixels, like the original; the orientation is
+// not known here, so both are checked.
+func (r *Resizer) checkCover(f format.Format, src []byte, sizes []size.Size) error {
+	if r.opt.MaxPixels <= 0 {
+		return nil
+	}
+	w, h, _, err := format.Header(f, src)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	for _, d := range [2][2]float64{{float64(w), float64(h)}, {float64(h), float64(w)}} {
+		for _, s := range sizes {
+			scale := max(float64(s.W)/d[0], float64(s.H)/d[1])
+			if px := scale * d[0] * scale * d[1]; scale > 1 && px > float64(r.opt.MaxPixels) {
+				return fmt.Errorf("%w: %s %dx%d at %v needs a %.0f-pixel intermediate, limit %d",
+					ErrTooLarge, f, w, h, s, px, r.opt.MaxPixels)
+			}
+		}
+	}
+	return nil
 }
 
 // Check applies the guards, cheapest first, and returns the sniffed format: byte size, then the
