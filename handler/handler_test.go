@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +24,7 @@ import (
 	"github.com/imgorigin/imgorigin/handler/config"
 	"github.com/imgorigin/imgorigin/handler/imaging"
 	"github.com/imgorigin/imgorigin/handler/internal/s3test"
+	"github.com/imgorigin/imgorigin/handler/prewarm"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
 )
@@ -397,3 +400,33 @@ type panicky struct{}
 func (panicky) Resize([]byte, []size.Size) ([]handler.Variant, error) { panic("boom") }
 
 var _ http.Handler = (*handler.Handler)(nil)
+
+// The recorded SNS-wrapped S3 put (key URL-encoded by S3: a space as "+", a "+" as "%2B"),
+// through the same decoding the pre-warm Lambda uses, makes every standard variant.
+func TestPrewarmFromRecordedSNSEvent(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.Put(t, nestedKey, bandsJPEG(t, 2400, 800))
+	e := newEnv(t, srv, 0)
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "events", "sns-s3-put.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := prewarm.Handler(e.h, slog.New(slog.DiscardHandler))(context.Background(), raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range e.cfg.PrewarmSizes {
+		checkImage(t, srv.Get(t, size.VariantKey(s, "nested/summer 2024/beach+sunset.jpg")), "jpeg", s.W, s.H)
+	}
+	if n := e.resizer.calls.Load(); n != 1 {
+		t.Errorf("%d decodes for %d sizes", n, len(e.cfg.PrewarmSizes))
+	}
+	// The test event S3 sends when the notification is configured does nothing.
+	before := srv.Keys(t)
+	raw, _ = os.ReadFile(filepath.Join("..", "testdata", "events", "sns-s3-testevent.json"))
+	if err := prewarm.Handler(e.h, slog.New(slog.DiscardHandler))(context.Background(), raw); err != nil {
+		t.Fatal(err)
+	}
+	if after := srv.Keys(t); !slices.Equal(before, after) {
+		t.Errorf("test event changed the bucket: %v -> %v", before, after)
+	}
+}
