@@ -68,8 +68,8 @@ func (r *Resizer) Resize(src []byte, sizes []size.Size) ([]handler.Variant, erro
 // To fill a target, libvips resizes the original until it covers the target, then cuts the
 // centre out: for an original of extreme aspect ratio that intermediate is enormous (a 10000x1
 // JPEG at 800x600 means 6,000,000x600 pixels, over a minute of CPU and gigabytes of memory from
-// a 1 KB file). The intermediate is held to MaxPixels, like the original; the orientation is
-// not known here, so both are checked.
+// a 1 KB file). The intermediate, in the upright orientation, is held to MaxPixels like the
+// original.
 func (r *Resizer) checkCover(f format.Format, src []byte, sizes []size.Size) error {
 	if r.opt.MaxPixels <= 0 {
 		return nil
@@ -78,13 +78,26 @@ func (r *Resizer) checkCover(f format.Format, src []byte, sizes []size.Size) err
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	for _, d := range [2][2]float64{{float64(w), float64(h)}, {float64(h), float64(w)}} {
-		for _, s := range sizes {
-			scale := max(float64(s.W)/d[0], float64(s.H)/d[1])
-			if px := scale * d[0] * scale * d[1]; scale > 1 && px > float64(r.opt.MaxPixels) {
-				return fmt.Errorf("%w: %s %dx%d at %v needs a %.0f-pixel intermediate, limit %d",
-					ErrTooLarge, f, w, h, s, px, r.opt.MaxPixels)
-			}
+	enlarges := false
+	for _, s := range sizes {
+		enlarges = enlarges || s.W > min(w, h) || s.H > min(w, h)
+	}
+	if !enlarges {
+		return nil // the intermediate is never larger than the original
+	}
+	hd, err := readHeader(src)
+	if err != nil {
+		return fmt.Errorf("%w: %s header: %v", ErrInvalid, f, err)
+	}
+	uw, uh := float64(w), float64(h)
+	if hd.Orientation >= 5 {
+		uw, uh = uh, uw
+	}
+	for _, s := range sizes {
+		scale := max(float64(s.W)/uw, float64(s.H)/uh)
+		if px := scale * uw * scale * uh; scale > 1 && px > float64(r.opt.MaxPixels) {
+			return fmt.Errorf("%w: %s %dx%d at %v needs a %.0f-pixel intermediate, limit %d",
+				ErrTooLarge, f, int(uw), int(uh), s, px, r.opt.MaxPixels)
 		}
 	}
 	return nil
