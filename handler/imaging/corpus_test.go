@@ -1,0 +1,476 @@
+package imaging
+
+// The hostile corpus: originals that try to break the service, every one generated here (nothing
+// is downloaded), with the answer the contract gives each. hostile_test.go runs it through
+// Resize, through the HTTP handler against a real S3 server, and through the pre-warm path.
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/color/palette"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/h2non/bimg"
+)
+
+// corpusCase is one original and its answer.
+type corpusCase struct {
+	name   string // the key under originals/: the extension often lies
+	src    []byte
+	want   error  // ErrUnsupported (415), ErrInvalid or ErrTooLarge (422); nil: a variant (200)
+	format string // when want is nil: the variant's format (image.Decode's name, or "avif")
+	large  bool   // a legitimately large original: seconds to make and to resize
+	// smallOK: refused for the allowed sizes, but a 1x1 variant (no enlargement) is made
+	smallOK bool
+}
+
+// The limits the corpus is written against: config's defaults.
+const (
+	corpusMaxBytes  = 40 << 20
+	corpusMaxPixels = 100_000_000
+	corpusMaxFrames = 200
+)
+
+func corpusResizer() *Resizer {
+	return New(Options{Quality: 80, MaxBytes: corpusMaxBytes, MaxPixels: corpusMaxPixels, MaxFrames: corpusMaxFrames})
+}
+
+// hostileCorpus builds the corpus. large adds the originals just under the pixel limit.
+func hostileCorpus(t testing.TB, large bool) []corpusCase {
+	t.Helper()
+	setup()
+	rng := rand.New(rand.NewPCG(4, 2))
+	random := make([]byte, 4096)
+	for i := range random {
+		random[i] = byte(rng.Uint32())
+	}
+	jpg := corpusJPEG(t, corpusBands(300, 200), 90)
+	pngb := corpusPNG(t, corpusBands(300, 200))
+	gifb := corpusGIF(t, 160, 120, 3)
+	avif := bimgConvert(t, pngb, bimg.AVIF)
+	heic := bimgConvert(t, pngb, bimg.HEIF)
+
+	cs := []corpusCase{
+		// Pixel floods: tiny files that declare enormous images.
+		{name: "flood/png-60000x60000.png", src: corpusPNGRaw(60000, 60000, 0, 8), want: ErrTooLarge},
+		{name: "flood/png-100000x100000.png", src: corpusPNGRaw(100000, 100000, 0, 8), want: ErrTooLarge},
+		{name: "flood/png-one-row-over.png", src: corpusPNGRaw(10000, 10001, 0, 8), want: ErrTooLarge},
+		{name: "flood/jpeg-60000x60000.jpg", src: corpusSetSOF(t, corpusJPEG(t, image.NewGray(image.Rect(0, 0, 16, 16)), 50), 60000, 60000), want: ErrTooLarge},
+		{name: "flood/jpeg-second-sof.jpg", src: corpusSecondSOF(t, jpg, 65000, 65000), want: ErrTooLarge},
+		{name: "flood/gif-screen-60000x60000.gif", src: corpusGIFRaw(60000, 60000, image.Rect(0, 0, 1, 1)), want: ErrTooLarge},
+		{name: "flood/gif-frame-65535x65535.gif", src: corpusGIFRaw(16, 16, image.Rect(0, 0, 16, 16), image.Rect(0, 0, 65535, 65535)), want: ErrTooLarge},
+		{name: "flood/gif-frame-offset.gif", src: corpusGIFRaw(16, 16, image.Rect(0, 0, 16, 16), image.Rect(60000, 60000, 60001, 60001)), want: ErrTooLarge},
+		{name: "flood/webp-vp8l-16384x16384.webp", src: flatWebP(16384, 16384, 0, 128, 0), want: ErrTooLarge},
+		{name: "flood/webp-vp8x-100000x100000.webp", src: corpusVP8X(100000, 100000, flatWebP(1, 1, 0, 0, 0)), want: ErrTooLarge},
+		{name: "flood/avif-ispe-100000x100000.avif", src: corpusSetISPE(t, avif, 100000, 100000), want: ErrTooLarge},
+		{name: "flood/heic-ispe-100000x100000.heic", src: corpusSetISPE(t, heic, 100000, 100000), want: ErrTooLarge},
+		{name: "flood/many-frames.gif", src: corpusManyFrames(5000), want: ErrTooLarge},
+		// Extreme aspect ratios: filling 800x600 from 10000x1 means enlarging the whole original
+		// to 6,000,000x600 before the crop, which is over the pixel limit (see checkCover).
+		{name: "extreme/wide-10000x1.jpg", src: corpusJPEG(t, corpusBands(10000, 1), 80), want: ErrTooLarge, format: "jpeg", smallOK: true},
+		{name: "extreme/tall-1x10000.png", src: corpusPNG(t, corpusBands(1, 10000)), want: ErrTooLarge, format: "png", smallOK: true},
+		{name: "extreme/wide-10000x1.webp", src: flatWebP(10000, 1, 0, 200, 0), want: ErrTooLarge, format: "webp", smallOK: true},
+		{name: "extreme/tall-1x10000.gif", src: corpusGIF(t, 1, 10000, 1), want: ErrTooLarge, format: "gif", smallOK: true},
+		{name: "extreme/wide-65535x2.gif", src: corpusGIFRaw(65535, 2, image.Rect(0, 0, 65535, 2)), want: ErrTooLarge, format: "gif", smallOK: true},
+
+		// Truncated and corrupt.
+		{name: "broken/truncated.jpg", src: jpg[:len(jpg)/2], want: ErrInvalid},
+		{name: "broken/truncated-header.jpg", src: jpg[:100], want: ErrInvalid},
+		{name: "broken/truncated.png", src: pngb[:len(pngb)/2], want: ErrInvalid},
+		{name: "broken/truncated.gif", src: gifb[:len(gifb)-20], want: ErrInvalid},
+		{name: "broken/truncated.webp", src: flatWebP(64, 64, 1, 2, 3)[:30], want: ErrInvalid},
+		{name: "broken/truncated.avif", src: avif[:len(avif)/2], want: ErrInvalid},
+		{name: "broken/bad-huffman.jpg", src: corpusBadHuffman(t, jpg), want: ErrInvalid},
+		{name: "broken/bad-crc.png", src: corpusFlipIDAT(t, pngb), want: ErrInvalid},
+		{name: "broken/signature-only.png", src: []byte("\x89PNG\r\n\x1a\n"), want: ErrInvalid},
+		{name: "broken/soi-only.jpg", src: []byte{0xFF, 0xD8, 0xFF}, want: ErrInvalid},
+
+		// Not images, or formats the service does not read, whatever their names say.
+		{name: "not/zero-bytes.jpg", src: []byte{}, want: ErrUnsupported},
+		{name: "not/random.jpg", src: random, want: ErrUnsupported},
+		{name: "not/text.png", src: []byte("hello, world\n"), want: ErrUnsupported},
+		{name: "not/xxe.svg", src: []byte(corpusXXE), want: ErrUnsupported},
+		{name: "not/xxe-svg.jpg", src: []byte(corpusXXE), want: ErrUnsupported},
+		{name: "not/svg-bom.jpg", src: append([]byte("\xEF\xBB\xBF  \n"), `<svg xmlns="http://www.w3.org/2000/svg" width="99999" height="99999"/>`...), want: ErrUnsupported},
+		{name: "not/document.pdf.jpg", src: []byte(corpusPDF), want: ErrUnsupported},
+		{name: "not/postscript.jpg", src: []byte("%!PS-Adobe-3.0\n%%BoundingBox: 0 0 100000 100000\nshowpage\n"), want: ErrUnsupported},
+		{name: "not/eps.jpg", src: []byte("%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n"), want: ErrUnsupported},
+		{name: "not/fits.jpg", src: []byte("SIMPLE  =                    T / conforming FITS\nBITPIX  = 8\nNAXIS = 2\nNAXIS1 = 100000\nNAXIS2 = 100000\nEND"), want: ErrUnsupported},
+		{name: "not/matlab.jpg", src: append([]byte("MATLAB 5.0 MAT-file, Platform: GLNXA64"), make([]byte, 128)...), want: ErrUnsupported},
+		{name: "not/ppm.jpg", src: []byte("P6\n60000 60000\n255\n\x00\x00\x00"), want: ErrUnsupported},
+		{name: "not/bmp.jpg", src: corpusBMP(), want: ErrUnsupported},
+		{name: "not/tiff.jpg", src: bimgConvert(t, pngb, bimg.TIFF), want: ErrUnsupported},
+		{name: "not/vips.jpg", src: append([]byte{0x08, 0xf2, 0xa6, 0xb6}, make([]byte, 64)...), want: ErrUnsupported},
+		{name: "not/html.jpg", src: []byte("<!doctype html><img src=x onerror=alert(1)>"), want: ErrUnsupported},
+
+		// Real images in awkward shapes: each gets an exact variant.
+		{name: "ok/png-named.jpg", src: pngb, format: "png"},
+		{name: "ok/jpeg-named.png", src: jpg, format: "jpeg"},
+		{name: "ok/cmyk.jpg", src: bimgCMYK(t, jpg), format: "jpeg"},
+		{name: "ok/sixteen-bit.png", src: corpusPNG(t, corpusRGBA64(300, 200)), format: "png"},
+		{name: "ok/gray-alpha.png", src: corpusPNGRaw(300, 200, 4, 8), format: "png"},
+		{name: "ok/gray-alpha-16.png", src: corpusPNGRaw(300, 200, 4, 16), format: "png"},
+		{name: "ok/gray.jpg", src: corpusJPEG(t, image.NewGray(image.Rect(0, 0, 300, 200)), 80), format: "jpeg"},
+		{name: "ok/wide-2000x30.jpg", src: corpusJPEG(t, corpusBands(2000, 30), 80), format: "jpeg"},
+		{name: "ok/tall-30x2000.png", src: corpusPNG(t, corpusBands(30, 2000)), format: "png"},
+		{name: "ok/wide-3000x40.webp", src: flatWebP(3000, 40, 0, 200, 0), format: "webp"},
+		{name: "ok/tall-40x3000.gif", src: corpusGIF(t, 40, 3000, 1), format: "gif"},
+		{name: "ok/one.jpg", src: corpusJPEG(t, corpusBands(1, 1), 80), format: "jpeg"},
+		{name: "ok/one.png", src: corpusPNG(t, corpusBands(1, 1)), format: "png"},
+		{name: "ok/one.gif", src: corpusGIF(t, 1, 1, 1), format: "gif"},
+		{name: "ok/one.webp", src: flatWebP(1, 1, 0, 200, 0), format: "webp"},
+		{name: "ok/animated.gif", src: gifb, format: "gif"},
+		{name: "ok/frames-at-limit.gif", src: corpusManyFrames(corpusMaxFrames), format: "gif"},
+		{name: "ok/photo.avif", src: avif, format: "avif"},
+		{name: "ok/photo.heic", src: heic, format: "jpeg"},
+		{name: "ok/ztxt-bomb.png", src: corpusZTXTBomb(t, pngb, 256<<20), format: "png"},
+	}
+	if large {
+		cs = append(cs,
+			corpusCase{name: "large/flat-10000x9500.jpg", src: corpusJPEG(t, image.NewGray(image.Rect(0, 0, 10000, 9500)), 80), format: "jpeg", large: true},
+			corpusCase{name: "large/flat-10000x9999.webp", src: flatWebP(10000, 9999, 30, 90, 200), format: "webp", large: true},
+		)
+	}
+	return cs
+}
+
+// corpusBands is a 3-band image like the imaging tests' bands, in NRGBA.
+func corpusBands(w, h int) image.Image {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetNRGBA(x, y, color.NRGBA{uint8(255 * x / max(w-1, 1)), 200, uint8(255 * y / max(h-1, 1)), 255})
+		}
+	}
+	return img
+}
+
+func corpusRGBA64(w, h int) image.Image {
+	img := image.NewRGBA64(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetRGBA64(x, y, color.RGBA64{uint16(x * 200), 0x8000, uint16(y * 300), 0xFFFF})
+		}
+	}
+	return img
+}
+
+func corpusJPEG(t testing.TB, img image.Image, q int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: q}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func corpusPNG(t testing.TB, img image.Image) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func corpusGIF(t testing.TB, w, h, frames int) []byte {
+	t.Helper()
+	g := &gif.GIF{}
+	for i := range frames {
+		p := image.NewPaletted(image.Rect(0, 0, w, h), palette.Plan9)
+		for j := range p.Pix {
+			p.Pix[j] = uint8(i*40 + j%7)
+		}
+		g.Image = append(g.Image, p)
+		g.Delay = append(g.Delay, 10)
+	}
+	var b bytes.Buffer
+	if err := gif.EncodeAll(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func corpusGIFImage(t testing.TB, p *image.Paletted) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := gif.Encode(&b, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// corpusChunk is a PNG chunk with its CRC.
+func corpusChunk(typ string, data []byte) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	b = append(b, typ...)
+	b = append(b, data...)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[4:]))
+}
+
+// corpusPNGRaw writes a PNG by hand: any size, colour type (0 grey, 4 grey+alpha) and depth,
+// with every row present when the image is small, and one row of data when it is a flood.
+func corpusPNGRaw(w, h int, colourType, depth byte) []byte {
+	ihdr := binary.BigEndian.AppendUint32(nil, uint32(w))
+	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(h))
+	ihdr = append(ihdr, depth, colourType, 0, 0, 0)
+	channels := 1
+	if colourType == 4 {
+		channels = 2
+	}
+	rowBytes := 1 + w*channels*int(depth)/8
+	rows := h
+	if w*h > 1_000_000 {
+		rows = 1 // a flood: the header is all that matters
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	row := make([]byte, rowBytes)
+	for y := range rows {
+		for x := 0; x < w; x++ {
+			v := byte(x * 255 / max(w-1, 1))
+			a := byte(255 - y*255/max(h-1, 1))
+			if depth == 16 {
+				copy(row[1+x*channels*2:], []byte{v, v, a, a}[:channels*2])
+			} else {
+				copy(row[1+x*channels:], []byte{v, a}[:channels])
+			}
+		}
+		_, _ = zw.Write(row)
+	}
+	_ = zw.Close()
+	b := []byte("\x89PNG\r\n\x1a\n")
+	b = append(b, corpusChunk("IHDR", ihdr)...)
+	b = append(b, corpusChunk("IDAT", z.Bytes())...)
+	return append(b, corpusChunk("IEND", nil)...)
+}
+
+// corpusZTXTBomb adds a zTXt chunk that inflates to n bytes before the image data.
+func corpusZTXTBomb(t testing.TB, pngb []byte, n int) []byte {
+	t.Helper()
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	zero := make([]byte, 1<<20)
+	for range n >> 20 {
+		_, _ = zw.Write(zero)
+	}
+	_ = zw.Close()
+	data := append([]byte("Comment\x00\x00"), z.Bytes()...)
+	out := append(bytes.Clone(pngb[:33]), corpusChunk("zTXt", data)...)
+	return append(out, pngb[33:]...)
+}
+
+// corpusFlipIDAT corrupts a byte of the first IDAT chunk, so its CRC no longer matches.
+func corpusFlipIDAT(t testing.TB, pngb []byte) []byte {
+	t.Helper()
+	b := bytes.Clone(pngb)
+	i := bytes.Index(b, []byte("IDAT"))
+	if i < 0 {
+		t.Fatal("no IDAT")
+	}
+	b[i+10] ^= 0x55
+	return b
+}
+
+// corpusSetSOF rewrites the size in a JPEG's first SOF0 segment.
+func corpusSetSOF(t testing.TB, jpg []byte, w, h int) []byte {
+	t.Helper()
+	b := bytes.Clone(jpg)
+	i := bytes.Index(b, []byte{0xFF, 0xC0})
+	if i < 0 {
+		t.Fatal("no SOF0")
+	}
+	binary.BigEndian.PutUint16(b[i+5:], uint16(h))
+	binary.BigEndian.PutUint16(b[i+7:], uint16(w))
+	return b
+}
+
+// corpusSecondSOF puts a second frame header, declaring w x h, just before the scan.
+func corpusSecondSOF(t testing.TB, jpg []byte, w, h int) []byte {
+	t.Helper()
+	i := bytes.Index(jpg, []byte{0xFF, 0xDA})
+	if i < 0 {
+		t.Fatal("no SOS")
+	}
+	sof := []byte{0xFF, 0xC2, 0, 11, 8, byte(h >> 8), byte(h), byte(w >> 8), byte(w), 1, 1, 0x11, 0}
+	return append(append(bytes.Clone(jpg[:i]), sof...), jpg[i:]...)
+}
+
+// corpusBadHuffman makes the first Huffman table claim more codes than it has room for.
+func corpusBadHuffman(t testing.TB, jpg []byte) []byte {
+	t.Helper()
+	b := bytes.Clone(jpg)
+	i := bytes.Index(b, []byte{0xFF, 0xC4})
+	if i < 0 {
+		t.Fatal("no DHT")
+	}
+	for j := i + 5; j < i+5+16; j++ {
+		b[j] = 0xFF // 16 lengths of 255 codes each: no valid Huffman table
+	}
+	return b
+}
+
+// corpusGIFRaw builds a GIF by hand: a 2-colour screen, then frames at the given rectangles,
+// each a tiny LZW stream (clear, one pixel, end).
+func corpusGIFRaw(sw, sh int, frames ...image.Rectangle) []byte {
+	le := func(b []byte, v int) []byte { return binary.LittleEndian.AppendUint16(b, uint16(v)) }
+	b := []byte("GIF89a")
+	b = le(le(b, sw), sh)
+	b = append(b, 0x80, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF)
+	for _, r := range frames {
+		b = append(b, 0x21, 0xF9, 4, 0, 1, 0, 0, 0)
+		b = append(b, 0x2C)
+		b = le(le(le(le(b, r.Min.X), r.Min.Y), r.Dx()), r.Dy())
+		b = append(b, 0, 2, 2, 0x4C, 0x01, 0)
+	}
+	return append(b, 0x3B)
+}
+
+// corpusManyFrames is a 4x4 GIF with n frames.
+func corpusManyFrames(n int) []byte {
+	rects := make([]image.Rectangle, n)
+	for i := range rects {
+		rects[i] = image.Rect(0, 0, 4, 4)
+	}
+	return corpusGIFRaw(4, 4, rects...)
+}
+
+// webpBits writes the LSB-first bit stream of VP8L.
+type webpBits struct {
+	b   []byte
+	acc uint64
+	n   uint
+}
+
+func (w *webpBits) put(v uint64, n uint) {
+	w.acc |= v << w.n
+	w.n += n
+	for w.n >= 8 {
+		w.b = append(w.b, byte(w.acc))
+		w.acc >>= 8
+		w.n -= 8
+	}
+}
+
+// flatWebP is a valid lossless WebP of one colour, any size up to 16384x16384, in a few dozen
+// bytes: every prefix code has a single symbol, so the pixels take no bits at all. A decoder
+// still produces w*h pixels: a legitimate large image, or a decompression bomb.
+func flatWebP(w, h int, r, g, b byte) []byte {
+	var bw webpBits
+	bw.put(0x2F, 8)
+	bw.put(uint64(w-1), 14)
+	bw.put(uint64(h-1), 14)
+	bw.put(0, 1+3+1+1+1) // no alpha, version 0, no transform, no colour cache, no meta codes
+	for _, v := range []byte{g, r, b, 255} {
+		bw.put(1|0<<1|1<<2, 3) // simple code, one symbol, 8-bit symbol
+		bw.put(uint64(v), 8)
+	}
+	bw.put(1, 3) // distance: simple code, one 1-bit symbol, 0
+	bw.put(0, 1)
+	if bw.n > 0 {
+		bw.put(0, 8-bw.n)
+	}
+	return corpusRIFF(corpusWebPChunk("VP8L", bw.b))
+}
+
+func corpusWebPChunk(typ string, data []byte) []byte {
+	b := append([]byte(typ), binary.LittleEndian.AppendUint32(nil, uint32(len(data)))...)
+	b = append(b, data...)
+	if len(data)%2 == 1 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+func corpusRIFF(chunks ...[]byte) []byte {
+	body := []byte("WEBP")
+	for _, c := range chunks {
+		body = append(body, c...)
+	}
+	return append(binary.LittleEndian.AppendUint32([]byte("RIFF"), uint32(len(body))), body...)
+}
+
+// corpusVP8X wraps a simple WebP's bitstream in an extended file whose canvas is w x h.
+func corpusVP8X(w, h int, simple []byte) []byte {
+	le24 := func(v int) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16)} }
+	x := append(append([]byte{0, 0, 0, 0}, le24(w-1)...), le24(h-1)...)
+	return corpusRIFF(corpusWebPChunk("VP8X", x), simple[12:])
+}
+
+// corpusSetISPE rewrites every ispe property of a HEIF file.
+func corpusSetISPE(t testing.TB, heif []byte, w, h uint32) []byte {
+	t.Helper()
+	b := bytes.Clone(heif)
+	n := 0
+	for i := bytes.Index(b, []byte("ispe")); i >= 0; {
+		binary.BigEndian.PutUint32(b[i+8:], w)
+		binary.BigEndian.PutUint32(b[i+12:], h)
+		n++
+		j := bytes.Index(b[i+4:], []byte("ispe"))
+		if j < 0 {
+			break
+		}
+		i += 4 + j
+	}
+	if n == 0 {
+		t.Fatal("no ispe")
+	}
+	return b
+}
+
+// bimgConvert re-encodes src with libvips (through bimg) as typ; the AV1 and HEVC encoders
+// at a fast speed.
+func bimgConvert(t testing.TB, src []byte, typ bimg.ImageType) []byte {
+	t.Helper()
+	out, err := bimg.NewImage(src).Process(bimg.Options{Type: typ, Speed: 8, Quality: 60})
+	if err != nil {
+		t.Fatalf("convert to %s: %v", bimg.ImageTypeName(typ), err)
+	}
+	return out
+}
+
+// bimgCMYK converts a JPEG to a CMYK JPEG.
+func bimgCMYK(t testing.TB, jpg []byte) []byte {
+	t.Helper()
+	out, err := bimg.NewImage(jpg).Process(bimg.Options{Type: bimg.JPEG, Interpretation: bimg.InterpretationCMYK, Quality: 80})
+	if err != nil {
+		t.Fatalf("cmyk: %v", err)
+	}
+	return out
+}
+
+// corpusBMP is a 1x1 24-bit BMP declaring 60000x60000 (libvips reads BMP only through
+// ImageMagick, an untrusted loader).
+func corpusBMP() []byte {
+	b := []byte("BM")
+	b = binary.LittleEndian.AppendUint32(b, 58)
+	b = append(b, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0)
+	b = binary.LittleEndian.AppendUint32(b, 60000)
+	b = binary.LittleEndian.AppendUint32(b, 60000)
+	b = append(b, 1, 0, 24, 0)
+	return append(b, make([]byte, 28)...)
+}
+
+const corpusXXE = `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE svg [
+  <!ENTITY xxe SYSTEM "file:///etc/passwd">
+  <!ENTITY remote SYSTEM "http://169.254.169.254/latest/meta-data/">
+]>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="800" height="600">
+  <text x="10" y="20">&xxe;&remote;</text>
+  <image xlink:href="file:///etc/shadow" width="800" height="600"/>
+</svg>
+`
+
+const corpusPDF = "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" +
+	"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n" +
+	"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100000 100000] >>\nendobj\n" +
+	"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
