@@ -34,9 +34,10 @@ e2e: tools package
 tf-check:
 	bash terraform/check.sh
 
-## bench: Go benchmarks of the imaging pipeline
+## bench: Go benchmarks of the imaging pipeline, the peer benchmark with the project in it, and
+## the ratio table of docs/PERFORMANCE.md (about 10 minutes; raw output in build/bench/)
 bench: deps
-	go test -run '^$$' -bench . -benchmem ./handler/imaging
+	bash .ci/bench.sh
 
 ## lint: gofmt and go vet
 lint: deps
