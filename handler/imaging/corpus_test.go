@@ -16,6 +16,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/h2non/bimg"
@@ -43,8 +44,29 @@ func corpusResizer() *Resizer {
 	return New(Options{Quality: 80, MaxBytes: corpusMaxBytes, MaxPixels: corpusMaxPixels, MaxFrames: corpusMaxFrames})
 }
 
-// hostileCorpus builds the corpus. large adds the originals just under the pixel limit.
+var corpusMemo struct {
+	sync.Mutex
+	m map[bool][]corpusCase
+}
+
+// hostileCorpus builds the corpus once per process (callers must not change it). large adds
+// the originals just under the pixel limit.
 func hostileCorpus(t testing.TB, large bool) []corpusCase {
+	t.Helper()
+	corpusMemo.Lock()
+	defer corpusMemo.Unlock()
+	if cs, ok := corpusMemo.m[large]; ok {
+		return cs
+	}
+	cs := buildCorpus(t, large)
+	if corpusMemo.m == nil {
+		corpusMemo.m = map[bool][]corpusCase{}
+	}
+	corpusMemo.m[large] = cs
+	return cs
+}
+
+func buildCorpus(t testing.TB, large bool) []corpusCase {
 	t.Helper()
 	setup()
 	rng := rand.New(rand.NewPCG(4, 2))
