@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/imgorigin/imgorigin/cmd/internal/app"
 	"github.com/imgorigin/imgorigin/handler/config"
+	"github.com/imgorigin/imgorigin/handler/size"
 )
 
 func main() {
@@ -38,16 +40,26 @@ func main() {
 	}
 	h := app.Handler(cfg, originals, variants, nil, log)
 
-	mux := http.NewServeMux()
-	mux.Handle("/", h)
+	// A plain dispatch, not http.ServeMux: the mux would answer unclean paths ("//", "/../")
+	// with a redirect of its own, where the handler (like the Lambda) answers 400.
+	var root http.Handler = h
 	if cfg.Bucket == "" {
 		page := &indexPage{dir: *dir, prefix: cfg.OriginalsPrefix, sizes: cfg.Sizes}
-		mux.Handle("GET /{$}", page)
-		mux.Handle("GET /"+cfg.OriginalsPrefix, http.FileServerFS(os.DirFS(*dir)))
+		files := http.FileServerFS(os.DirFS(*dir))
+		root = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+				page.ServeHTTP(w, r)
+			case strings.HasPrefix(r.URL.Path, "/"+cfg.OriginalsPrefix) && size.CheckPath(strings.TrimPrefix(r.URL.Path, "/")) == nil:
+				files.ServeHTTP(w, r) // the originals themselves, for the page
+			default:
+				h.ServeHTTP(w, r)
+			}
+		})
 	}
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           mux,
+		Handler:           root,
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       60 * time.Second,
 	}

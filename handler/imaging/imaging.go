@@ -120,10 +120,16 @@ func (r *Resizer) Check(src []byte) (format.Format, error) {
 	if f == format.Unknown {
 		return f, ErrUnsupported
 	}
-	// limits holds w x h to MaxPixels (without overflow) and frames to MaxFrames; 0 is no limit.
+	// limits holds w x h to the pixel limit (without overflow) and frames to MaxFrames; 0 is no
+	// limit. JPEG and PNG decode as a stream of rows; HEIC, AVIF, GIF and WebP decode whole, at
+	// 4-8 bytes a pixel (a 95 MP HEIC peaked at 735 MB), so they are held to half the limit.
+	maxPixels := r.opt.MaxPixels
+	if f != format.JPEG && f != format.PNG {
+		maxPixels /= 2
+	}
 	limits := func(what string, w, h, frames int) error {
-		if hi, lo := bits.Mul64(uint64(w), uint64(h)); r.opt.MaxPixels > 0 && (hi != 0 || lo > uint64(r.opt.MaxPixels)) {
-			return fmt.Errorf("%w: %s %s %dx%d pixels, limit %d", ErrTooLarge, f, what, w, h, r.opt.MaxPixels)
+		if hi, lo := bits.Mul64(uint64(w), uint64(h)); maxPixels > 0 && (hi != 0 || lo > uint64(maxPixels)) {
+			return fmt.Errorf("%w: %s %s %dx%d pixels, limit %d", ErrTooLarge, f, what, w, h, maxPixels)
 		}
 		if r.opt.MaxFrames > 0 && frames > r.opt.MaxFrames {
 			return fmt.Errorf("%w: %s %s %d frames, limit %d", ErrTooLarge, f, what, frames, r.opt.MaxFrames)

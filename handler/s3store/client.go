@@ -7,15 +7,29 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // NewClient builds an S3 client from the SDK's own configuration chain (AWS_REGION,
-// credentials, AWS_ENDPOINT_URL_S3 for S3-compatible servers), with bounded retries and
-// time-outs. pathStyle is for servers that need path-style addressing.
+// credentials, AWS_ENDPOINT_URL_S3 for S3-compatible servers, AWS_CA_BUNDLE), with bounded
+// retries and time-outs. pathStyle is for servers that need path-style addressing.
 func NewClient(ctx context.Context, pathStyle bool) (*s3.Client, error) {
+	// The SDK's buildable client, so that the SDK can still add AWS_CA_BUNDLE's roots to it.
+	httpClient := awshttp.NewBuildableClient().
+		WithTimeout(30 * time.Second).
+		WithDialerOptions(func(d *net.Dialer) {
+			d.Timeout = 3 * time.Second
+			d.KeepAlive = 30 * time.Second
+		}).
+		WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConnsPerHost = 64
+			t.IdleConnTimeout = 90 * time.Second
+			t.ResponseHeaderTimeout = 10 * time.Second
+			t.TLSHandshakeTimeout = 5 * time.Second
+		})
 	cfg, err := awsconfig.LoadDefaultConfig(ctx,
 		awsconfig.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
@@ -23,17 +37,7 @@ func NewClient(ctx context.Context, pathStyle bool) (*s3.Client, error) {
 				o.MaxBackoff = 2 * time.Second
 			})
 		}),
-		awsconfig.WithHTTPClient(&http.Client{
-			Transport: &http.Transport{
-				Proxy:                 http.ProxyFromEnvironment,
-				DialContext:           (&net.Dialer{Timeout: 3 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-				MaxIdleConnsPerHost:   64,
-				IdleConnTimeout:       90 * time.Second,
-				ResponseHeaderTimeout: 10 * time.Second,
-				TLSHandshakeTimeout:   5 * time.Second,
-			},
-			Timeout: 30 * time.Second,
-		}),
+		awsconfig.WithHTTPClient(httpClient),
 	)
 	if err != nil {
 		return nil, err
