@@ -6,7 +6,7 @@ export PATH := $(PATH):$(GOBIN)
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test build bench lint package e2e tf-check tools deps
+.PHONY: run test build bench load lint package e2e tf-check tools deps
 
 ## run: the local server over testdata/ (originals in testdata/originals, variants in testdata/cache)
 run: deps
@@ -38,6 +38,10 @@ tf-check:
 ## the ratio table of docs/PERFORMANCE.md (about 10 minutes; raw output in build/bench/)
 bench: deps
 	bash .ci/bench.sh
+
+## load: 30 s load test on loopback against versitygw (prints req/s, p50/p99, peak memory)
+load: tools
+	go run ./cmd/loadtest -duration 30s
 
 ## lint: gofmt and go vet
 lint: deps
