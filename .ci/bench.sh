@@ -53,6 +53,7 @@ serve() {
 # table DIR: the ratio table from DIR's peers.tsv, go-bench.txt and project.tsv (re-runnable).
 table() {
   local d=$1
+  [ ! -s "$d/peers.md" ] || { grep -E '^- (date|noise|versions)' "$d/peers.md"; echo; }
   awk -F'\t' -v images="$IMAGES" '
     function sort(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t } }
     function med(k,   n, i, a) { n = cnt[k]; if (!n) return ""; for (i = 1; i <= n; i++) a[i] = val[k, i]; sort(a, n)
@@ -63,8 +64,8 @@ table() {
     function ok(c) { return c ? "yes" : "**no**" }
     function tomsec(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     FILENAME ~ /peers.tsv$/ { if ($3 == "t1" || $3 == "t3") add("p" SUBSEP $1 SUBSEP $2 SUBSEP $3, $4 / 1000); else x[$1, $2, $3] = $4; next }
-    FILENAME ~ /go-bench.txt$/ && /^Benchmark/ { name = $1; sub(/-[0-9]+$/, "", name); n = split(name, q, "/")
-      for (i = 3; i <= NF; i += 2) { u = $(i + 1); gsub(/ /, "", u); add("g" SUBSEP q[1] SUBSEP q[2] SUBSEP (n > 2 ? q[3] : "") SUBSEP u, $i + 0) }
+    FILENAME ~ /go-bench.txt$/ && /^Benchmark/ { nw = split($0, w, /[ \t]+/); name = w[1]; sub(/-[0-9]+$/, "", name); n = split(name, q, "/")
+      for (i = 3; i < nw; i += 2) add("g" SUBSEP q[1] SUBSEP q[2] SUBSEP (n > 2 ? q[3] : "") SUBSEP w[i + 1], w[i] + 0)
       next }
     FILENAME ~ /project.tsv$/ { if ($1 == "http") add("h" SUBSEP $2, $3 / 1000); else if ($1 == "hit") { hit[$2] = $3; p99[$2] = tomsec($4); bw[$2] = $5 } else { y[$1] = $2; y[$1 "_t"] = $3 } next }
     END {

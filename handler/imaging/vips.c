@@ -4,21 +4,27 @@
 #include "vips.h"
 
 // malloc_setup keeps glibc's malloc from handing libvips' big buffers back to the kernel between
-// requests, unless the operator tunes malloc through the environment. By default every thread
-// that allocates gets an arena of its own, and freed blocks of 128 KiB to 32 MiB go back to the
-// kernel, so libjpeg's whole-image buffers for a progressive JPEG (42 MB at 13 MP) come back as
-// fresh pages on most requests: about 13,000 page faults each, which under Firecracker (Lambda,
-// and the benchmark machine) cost more than the decode itself (docs/PERFORMANCE.md). One arena,
-// and freed memory kept up to 128 MiB, reuse the same pages from one request to the next, and
-// also lower the peak resident set (no copy of those buffers per arena).
+// requests. By default every thread that allocates may get an arena of its own (up to 8 per
+// core), and freed blocks of 128 KiB to 32 MiB go back to the kernel, so libjpeg's whole-image
+// buffers for a progressive JPEG (42 MB at 13 MP) come back as fresh pages on most requests:
+// about 13,000 page faults each, which under Firecracker (Lambda, and the benchmark machine)
+// cost more than the decode itself, and the peak resident set grows with every arena that
+// holds a copy (docs/PERFORMANCE.md). One arena, freed memory kept up to 128 MiB and blocks up
+// to 32 MiB taken from the arena reuse the same pages from one request to the next: 13 MP
+// progressive, 110 ms and 107 MB peak instead of 160-220 ms and 170-280 MB; two arenas measured
+// slower and larger both for one request at a time and for two at once.
 //
-// It runs as a constructor, before the Go runtime and libvips start any thread: glibc fixes its
-// arena limit when the first threads allocate, so a later mallopt would be ignored.
+// The operator's own settings win: a non-empty GLIBC_TUNABLES turns this off, MALLOC_ARENA_MAX
+// replaces the arena count. It runs as a constructor, before the Go runtime and libvips start
+// any thread: glibc fixes its arena limit when the first threads allocate, so a mallopt made
+// later (in origin_setup) would be ignored.
 __attribute__((constructor)) static void malloc_setup(void) {
 #if defined(M_ARENA_MAX) && defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
-	if (getenv("GLIBC_TUNABLES") || getenv("MALLOC_ARENA_MAX"))
+	const char *tunables = getenv("GLIBC_TUNABLES"), *arenas = getenv("MALLOC_ARENA_MAX");
+	if (tunables && *tunables)
 		return;
-	mallopt(M_ARENA_MAX, 1);
+	if (!arenas || !*arenas)
+		mallopt(M_ARENA_MAX, 1);
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 #endif
@@ -239,14 +245,43 @@ int origin_resize(const void *src, size_t len, int fmt, int quality, origin_targ
 			g_object_unref(img);
 			return r;
 		}
-		mem = vips_image_copy_memory(img);
-		g_object_unref(img);
-		if (!mem)
-			return -1;
-		for (int i = 0; i < n && r == 0; i++)
-			r = i == base ? save(mem, fmt, quality, &t[i].buf, &t[i].len)
-				      : fill_from_image(mem, &t[i], fmt, quality);
-		g_object_unref(mem);
+		// Largest first, each next size reduced from the one made just before it (800x600,
+		// then 400x300 from it, then 200x150 from that): every step is a plain Lanczos
+		// reduction of a small in-memory image, exact since the aspect ratios are equal
+		// (through thumbnail, which premultiplies, if there is alpha).
+		VipsImage *prev = NULL;
+		int done[n];
+		memset(done, 0, sizeof(done));
+		for (int k = 0; k < n && r == 0; k++) {
+			int i = base;
+			if (k > 0) {
+				i = -1;
+				for (int j = 0; j < n; j++)
+					if (!done[j] && (i < 0 || t[j].w > t[i].w))
+						i = j;
+				if (vips_image_hasalpha(prev) ?
+						vips_thumbnail_image(prev, &img, t[i].w, "height", t[i].h,
+							"crop", VIPS_INTERESTING_CENTRE, "size", VIPS_SIZE_BOTH, NULL) :
+						vips_resize(prev, &img, (double) t[i].w / prev->Xsize,
+							"vscale", (double) t[i].h / prev->Ysize, NULL)) {
+					r = -1;
+					break;
+				}
+			}
+			mem = vips_image_copy_memory(img);
+			VIPS_UNREF(img);
+			VIPS_UNREF(prev);
+			if (!mem) {
+				r = -1;
+				break;
+			}
+			prev = mem;
+			mem = NULL;
+			done[i] = 1;
+			r = save(prev, fmt, quality, &t[i].buf, &t[i].len);
+		}
+		VIPS_UNREF(img);
+		VIPS_UNREF(prev);
 		return r;
 	}
 
