@@ -35,7 +35,7 @@ tf-check:
 	bash terraform/check.sh
 
 ## bench: Go benchmarks of the imaging pipeline, the peer benchmark with the project in it, and
-## the ratio table of docs/PERFORMANCE.md (about 10 minutes; raw output in build/bench/)
+## the ratio table of docs/PERFORMANCE.md (about 15 minutes; raw output in build/bench/)
 bench: deps
 	bash .ci/bench.sh
 

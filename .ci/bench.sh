@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: the imaging pipeline's Go benchmarks, then the peer benchmark (../shared/bench/
 # peers.sh) with the project's local server in the same run, then the project-only measurements,
-# and the ratio table of issue 5 (docs/PERFORMANCE.md explains every line). About 10 minutes.
+# and the ratio table of issue 5 (docs/PERFORMANCE.md explains every line). About 15 minutes.
 #
 #   bash .ci/bench.sh                 everything; the table on stdout, all raw output in build/bench/
 #   SKIP_PEERS=1 bash .ci/bench.sh    without peers.sh (no floor/sharp/bimgref/ImageMagick columns)
