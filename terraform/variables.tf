@@ -153,7 +153,7 @@ variable "architecture" {
 }
 
 variable "origin_memory_mb" {
-  description = "Memory of the origin function. CPU scales with memory (1769 MB = one full vCPU); resizing a 24 MP JPEG peaks near 100 MB RSS."
+  description = "Memory of the origin function. CPU scales with memory (1769 MB = one full vCPU); a 24 MP JPEG miss peaks near 64 MB RSS, the worst admitted input (a 50 MP HEIC) near 410 MB (docs/PERFORMANCE.md)."
   type        = number
   default     = 1024
 
