@@ -102,3 +102,23 @@ func Fatal(log *slog.Logger, msg string, err error) {
 	log.Error(msg, "error", err.Error())
 	os.Exit(1)
 }
+
+// LambdaHandler is what both Lambda entry points start from: the configuration from the
+// environment, the bucket, and the CloudFront invalidator when CLOUDFRONT_DISTRIBUTION_ID is
+// set (Terraform sets it for the pre-warm function only). Bad configuration exits with a log
+// line that names the variable.
+func LambdaHandler(ctx context.Context, log *slog.Logger) *handler.Handler {
+	cfg, err := config.Load(nil)
+	if err != nil {
+		Fatal(log, "configuration", err)
+	}
+	originals, variants, err := Stores(ctx, cfg, "", "")
+	if err != nil {
+		Fatal(log, "storage", err)
+	}
+	inv, err := Invalidator(ctx, cfg)
+	if err != nil {
+		Fatal(log, "cloudfront", err)
+	}
+	return Handler(cfg, originals, variants, inv, log)
+}
