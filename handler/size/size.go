@@ -1,4 +1,5 @@
-// Package size parses the <W>x<H> part of a request and lays out the bucket's keys.
+// Package size parses output sizes ("<W>x<H>", and lists of them) and holds the allowlist.
+// Where a variant of a size lives (URL path, bucket key) is package variantpath's.
 // It is pure: no I/O, no libvips.
 package size
 
@@ -8,18 +9,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // MaxDim is the largest width or height the parser accepts, whatever the allowlist says.
 const MaxDim = 8192
 
-// MaxPathBytes bounds the <path> part: S3 keys are at most 1024 bytes, and the longest variant
-// prefix "8192x8192/" takes 10 of them.
-const MaxPathBytes = 1000
-
-// ErrMalformed is wrapped by every parse error: the request is not of the form /<W>x<H>/<path>.
+// ErrMalformed is wrapped by every parse error (and by variantpath's: the request is not of the
+// form /<W>x<H>/<path>).
 var ErrMalformed = errors.New("malformed request")
 
 // Size is an output size in pixels.
@@ -79,60 +75,6 @@ func ParseList(v string) ([]Size, error) {
 	}
 	return out, nil
 }
-
-// CheckPath validates the <path> part of a request or key: relative, non-empty, no empty, "." or
-// ".." segment, no control characters, valid UTF-8, at most MaxPathBytes.
-func CheckPath(p string) error {
-	switch {
-	case p == "":
-		return fmt.Errorf("%w: empty image path", ErrMalformed)
-	case len(p) > MaxPathBytes:
-		return fmt.Errorf("%w: image path longer than %d bytes", ErrMalformed, MaxPathBytes)
-	case !utf8.ValidString(p):
-		return fmt.Errorf("%w: image path is not UTF-8", ErrMalformed)
-	case strings.IndexFunc(p, unicode.IsControl) >= 0:
-		return fmt.Errorf("%w: control character in image path", ErrMalformed)
-	case strings.Contains(p, "\\"):
-		return fmt.Errorf("%w: backslash in image path", ErrMalformed)
-	}
-	for _, seg := range strings.Split(p, "/") {
-		switch seg {
-		case "":
-			return fmt.Errorf("%w: empty segment in image path (leading, trailing or double slash)", ErrMalformed)
-		case ".", "..":
-			return fmt.Errorf("%w: %q segment in image path", ErrMalformed, seg)
-		}
-	}
-	return nil
-}
-
-// ParseRequest splits a decoded URL path "/<W>x<H>/<path>" into its size and image path.
-func ParseRequest(urlPath string) (Size, string, error) {
-	rest, ok := strings.CutPrefix(urlPath, "/")
-	if !ok {
-		return Size{}, "", fmt.Errorf("%w: want /<W>x<H>/<path>", ErrMalformed)
-	}
-	return ParseKey(rest)
-}
-
-// ParseKey splits a variant key "<W>x<H>/<path>".
-func ParseKey(key string) (Size, string, error) {
-	sz, p, ok := strings.Cut(key, "/")
-	if !ok {
-		return Size{}, "", fmt.Errorf("%w: want /<W>x<H>/<path>", ErrMalformed)
-	}
-	s, err := Parse(sz)
-	if err != nil {
-		return Size{}, "", err
-	}
-	if err := CheckPath(p); err != nil {
-		return Size{}, "", err
-	}
-	return s, p, nil
-}
-
-// VariantKey is the bucket key of the variant of path at size s: "<W>x<H>/<path>".
-func VariantKey(s Size, path string) string { return s.String() + "/" + path }
 
 // Allowlist is the set of sizes the service makes.
 type Allowlist struct{ sizes []Size }
