@@ -27,6 +27,7 @@ import (
 	"github.com/imgorigin/imgorigin/handler/internal/s3test"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // faultClient: s3store.NewClient's retries (3 attempts), with time-outs short enough that a
@@ -132,11 +133,11 @@ func checkOK(t *testing.T, what, target string, w *httptest.ResponseRecorder) {
 	if w.Code != 200 {
 		t.Fatalf("%s: %d %q, want 200", what, w.Code, w.Body)
 	}
-	s, _, err := size.ParseRequest(strings.SplitN(target, "?", 2)[0])
+	v, err := variantpath.Parse(strings.SplitN(target, "?", 2)[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	faultDecodes(t, what, w.Body.Bytes(), s)
+	faultDecodes(t, what, w.Body.Bytes(), v.Size)
 }
 
 func faultDecodes(t *testing.T, what string, body []byte, s size.Size) {
@@ -160,12 +161,12 @@ func checkStored(t *testing.T, srv *s3test.Server) []string {
 		if strings.HasPrefix(k, config.DefaultOriginalsPrefix) {
 			continue
 		}
-		s, _, err := size.ParseKey(k)
+		v, err := variantpath.ParseKey(k)
 		if err != nil {
 			t.Errorf("stray object %q", k)
 			continue
 		}
-		faultDecodes(t, "stored "+k, srv.Get(t, k), s)
+		faultDecodes(t, "stored "+k, srv.Get(t, k), v.Size)
 		variants = append(variants, k)
 	}
 	return variants

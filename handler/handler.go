@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // Variant is one encoded output of a Resizer.
@@ -94,7 +95,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p := recover(); p != nil {
 			rl.err = fmt.Errorf("panic: %v", p)
 			if rec.status == 0 {
-				h.writeError(rec, http.StatusInternalServerError, "internal error")
+				h.writeError(rec, rl.err)
 			}
 		}
 		rl.status, rl.bytesOut = rec.status, rec.bytes
@@ -103,25 +104,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		rec.Header().Set("Allow", "GET, HEAD")
-		h.writeError(rec, http.StatusMethodNotAllowed, "method not allowed")
+		rl.err = fmt.Errorf("%w: %s", errMethod, r.Method)
+		h.writeError(rec, rl.err)
 		return
 	}
-	s, p, err := size.ParseRequest(r.URL.Path)
-	if err == nil && !h.allowed.Allows(s) {
-		err = fmt.Errorf("%w: size %v is not allowed; allowed sizes: %v", errSizeNotAllowed, s, h.allowed)
+	vp, err := variantpath.Parse(r.URL.Path)
+	if err == nil && !h.allowed.Allows(vp.Size) {
+		err = fmt.Errorf("%w: size %v is not allowed; allowed sizes: %v", errSizeNotAllowed, vp.Size, h.allowed)
 	}
 	if err != nil {
 		rl.err = err
-		h.writeError(rec, http.StatusBadRequest, err.Error())
+		h.writeError(rec, err)
 		return
 	}
-	rl.key, rl.size = size.VariantKey(s, p), s.String()
+	rl.key, rl.size = vp.Key(), vp.Size.String()
 
-	v, err := h.variant(r.Context(), s, p, rl)
+	v, err := h.variant(r.Context(), vp, rl)
 	if err != nil {
-		code, msg := status(err)
 		rl.err = err
-		h.writeError(rec, code, msg)
+		h.writeError(rec, err)
 		return
 	}
 	hd := rec.Header()
@@ -138,8 +139,10 @@ func newCached(body []byte, contentType string) *cached {
 	return &cached{body: body, contentType: contentType, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
 }
 
-// writeError writes a short plain-text answer: 4xx may be cached briefly, 5xx never.
-func (h *Handler) writeError(w http.ResponseWriter, code int, msg string) {
+// writeError answers err with its status and short public text (toHTTPError): 4xx may be
+// cached briefly, 5xx never. The caller has put err in the request's log line.
+func (h *Handler) writeError(w http.ResponseWriter, err error) {
+	code, msg := toHTTPError(err)
 	hd := w.Header()
 	hd.Del("ETag")
 	hd.Set("Content-Type", "text/plain; charset=utf-8")

@@ -27,6 +27,7 @@ import (
 	"github.com/imgorigin/imgorigin/handler/prewarm"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // countingStore counts the calls that reach a real store.
@@ -354,7 +355,7 @@ func TestPrewarmMakesEverySize(t *testing.T) {
 		t.Errorf("%d decodes for %d sizes, want 1", n, len(e.cfg.PrewarmSizes))
 	}
 	for _, s := range e.cfg.PrewarmSizes {
-		checkImage(t, srv.Get(t, size.VariantKey(s, "nested/summer 2024/beach+sunset.jpg")), "jpeg", s.W, s.H)
+		checkImage(t, srv.Get(t, variantpath.Variant{Size: s, Path: "nested/summer 2024/beach+sunset.jpg"}.Key()), "jpeg", s.W, s.H)
 	}
 	// A retry is harmless; keys outside the prefix, missing and bad originals are skipped.
 	if err := e.h.Prewarm(context.Background(), nestedKey); err != nil {
@@ -415,7 +416,7 @@ func TestPrewarmFromRecordedSNSEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range e.cfg.PrewarmSizes {
-		checkImage(t, srv.Get(t, size.VariantKey(s, "nested/summer 2024/beach+sunset.jpg")), "jpeg", s.W, s.H)
+		checkImage(t, srv.Get(t, variantpath.Variant{Size: s, Path: "nested/summer 2024/beach+sunset.jpg"}.Key()), "jpeg", s.W, s.H)
 	}
 	if n := e.resizer.calls.Load(); n != 1 {
 		t.Errorf("%d decodes for %d sizes", n, len(e.cfg.PrewarmSizes))

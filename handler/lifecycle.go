@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // Prewarm handles an upload to key (a full key, with the originals prefix): it makes every
@@ -30,15 +30,15 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 	}
 	orig, err := h.opt.Originals.Get(ctx, key)
 	if errors.Is(err, fs.ErrNotExist) {
-		log.Info("prewarm skipped", "reason", "original is gone")
+		log.Info("upload skipped", "reason", "original is gone")
 		return nil
 	}
 	if err != nil {
-		return h.prewarmFailed(log, storageErr("get original", err))
+		return h.eventFailed(log, storageErr("get original", err))
 	}
 	existing, err := h.existing(ctx, path)
 	if err != nil {
-		return h.prewarmFailed(log, err)
+		return h.eventFailed(log, err)
 	}
 	var todo []size.Size
 	for _, s := range h.allowed.Sizes() {
@@ -50,7 +50,7 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 		}
 	}
 	if len(todo) == 0 {
-		log.Info("prewarm", "made", 0, "reason", "every variant is up to date", "ms", ms(time.Since(start)))
+		log.Info("variants made", "made", 0, "reason", "every variant is up to date", "ms", ms(time.Since(start)))
 		return nil
 	}
 
@@ -58,8 +58,8 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 	if err != nil {
 		// The new original cannot be read: its variants, if any, show the old image. Remove
 		// them so that requests get the new original's answer (415/422), not a stale picture.
-		code, _ := status(err)
-		log.Warn("prewarm skipped", "reason", err.Error(), "status", code, "bytes_in", len(orig.Body))
+		code, _ := toHTTPError(err)
+		log.Warn("unreadable upload: removing its variants", "reason", err.Error(), "status", code, "bytes_in", len(orig.Body))
 		return h.removeVariants(ctx, path, existing, log)
 	}
 	var replaced []size.Size
@@ -67,18 +67,18 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 	for _, v := range vs {
 		old, had := existing[v.Size]
 		if err := h.replace(ctx, path, v, orig.ETag, old); err != nil {
-			return h.prewarmFailed(log, err)
+			return h.eventFailed(log, err)
 		}
-		h.lru.remove(size.VariantKey(v.Size, path))
+		h.lru.remove(variantpath.Variant{Size: v.Size, Path: path}.Key())
 		if had {
 			replaced = append(replaced, v.Size)
 		}
 		out += len(v.Body)
 	}
 	if err := h.invalidate(ctx, path, replaced); err != nil {
-		return h.prewarmFailed(log, err)
+		return h.eventFailed(log, err)
 	}
-	log.Info("prewarm", "made", len(vs), "replaced", len(replaced), "bytes_in", len(orig.Body),
+	log.Info("variants made", "made", len(vs), "replaced", len(replaced), "bytes_in", len(orig.Body),
 		"bytes_out", out, "ms", ms(time.Since(start)))
 	return nil
 }
@@ -98,11 +98,11 @@ func (h *Handler) Remove(ctx context.Context, key string) error {
 		return h.Prewarm(ctx, key)
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
-		return h.prewarmFailed(log, storageErr("head original", err))
+		return h.eventFailed(log, storageErr("head original", err))
 	}
 	existing, err := h.existing(ctx, path)
 	if err != nil {
-		return h.prewarmFailed(log, err)
+		return h.eventFailed(log, err)
 	}
 	return h.removeVariants(ctx, path, existing, log)
 }
@@ -113,15 +113,15 @@ func (h *Handler) removeVariants(ctx context.Context, path string, existing map[
 		if _, had := existing[s]; !had {
 			continue
 		}
-		key := size.VariantKey(s, path)
+		key := variantpath.Variant{Size: s, Path: path}.Key()
 		if err := h.opt.Variants.Delete(ctx, key); err != nil {
-			return h.prewarmFailed(log, storageErr("delete variant", err))
+			return h.eventFailed(log, storageErr("delete variant", err))
 		}
 		h.lru.remove(key)
 		gone = append(gone, s)
 	}
 	if err := h.invalidate(ctx, path, gone); err != nil {
-		return h.prewarmFailed(log, err)
+		return h.eventFailed(log, err)
 	}
 	log.Info("variants removed", "removed", len(gone))
 	return nil
@@ -131,7 +131,7 @@ func (h *Handler) removeVariants(ctx context.Context, path string, existing map[
 func (h *Handler) existing(ctx context.Context, path string) (map[size.Size]*Object, error) {
 	found := map[size.Size]*Object{}
 	for _, s := range h.allowed.Sizes() {
-		obj, err := h.opt.Variants.Head(ctx, size.VariantKey(s, path))
+		obj, err := h.opt.Variants.Head(ctx, variantpath.Variant{Size: s, Path: path}.Key())
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -147,7 +147,7 @@ func (h *Handler) existing(ctx context.Context, path string) (map[size.Size]*Obj
 // none exists (If-None-Match). When another writer got there first, what it wrote is checked:
 // made from this original, it stays; made from an older one, it is replaced in turn.
 func (h *Handler) replace(ctx context.Context, path string, v Variant, sourceETag string, seen *Object) error {
-	key := size.VariantKey(v.Size, path)
+	key := variantpath.Variant{Size: v.Size, Path: path}.Key()
 	for range 3 {
 		cond := Cond{IfNoneMatch: true}
 		if seen != nil {
@@ -179,7 +179,7 @@ func (h *Handler) invalidate(ctx context.Context, path string, sizes []size.Size
 	}
 	paths := make([]string, len(sizes))
 	for i, s := range sizes {
-		paths[i] = URLPath(s, path)
+		paths[i] = variantpath.Variant{Size: s, Path: path}.URLPath()
 	}
 	if err := h.opt.Invalidator.Invalidate(ctx, paths); err != nil {
 		return fmt.Errorf("invalidate %d paths: %w", len(paths), err)
@@ -187,37 +187,30 @@ func (h *Handler) invalidate(ctx context.Context, path string, sizes []size.Size
 	return nil
 }
 
-// URLPath is the URL path of a variant as a browser sends it: each segment percent-encoded
-// (a space is %20; "+" stays as it is).
-func URLPath(s size.Size, path string) string {
-	segs := strings.Split(path, "/")
-	for i, seg := range segs {
-		segs[i] = url.PathEscape(seg)
-	}
-	return "/" + s.String() + "/" + strings.Join(segs, "/")
-}
-
+// pathOf is the image path of an original's key, or false (logged) for keys that hold no
+// original the service serves.
 func (h *Handler) pathOf(key string, log *slog.Logger) (string, bool) {
 	path, ok := strings.CutPrefix(key, h.opt.OriginalsPrefix)
 	if !ok {
-		log.Info("prewarm skipped", "reason", "outside "+h.opt.OriginalsPrefix)
+		log.Info("event skipped", "reason", "outside "+h.opt.OriginalsPrefix)
 		return "", false
 	}
-	if err := size.CheckPath(path); err != nil {
-		log.Warn("prewarm skipped", "reason", err.Error())
+	if err := variantpath.CheckPath(path); err != nil {
+		log.Warn("event skipped", "reason", err.Error())
 		return "", false
 	}
 	return path, true
 }
 
-// prewarmFailed logs a failure that Lambda will retry, with the PrewarmFailures metric.
-func (h *Handler) prewarmFailed(log *slog.Logger, err error) error {
+// eventFailed logs a failure of an upload or a deletion that Lambda will retry, with the
+// PrewarmFailures metric (named after the function; terraform/monitoring.tf alarms on it).
+func (h *Handler) eventFailed(log *slog.Logger, err error) error {
 	attrs := []any{"error", err.Error()}
 	if h.opt.Metrics != "" {
 		for _, a := range h.emf(map[string]emfValue{"PrewarmFailures": {1, "Count"}}) {
 			attrs = append(attrs, a)
 		}
 	}
-	log.Error("prewarm failed", attrs...)
+	log.Error("event failed", attrs...)
 	return err
 }

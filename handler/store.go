@@ -1,9 +1,6 @@
 package handler
 
-import (
-	"context"
-	"errors"
-)
+import "context"
 
 // Object is a stored file: an original or a variant.
 type Object struct {
@@ -26,7 +23,7 @@ type Cond struct {
 
 // Store reads and writes whole objects by key. Get and Head wrap fs.ErrNotExist when the key is
 // missing; a Put whose Cond does not hold wraps ErrPrecondition; Delete of a missing key is not
-// an error. s3store.Bucket and fsstore.Dir implement it; the handler uses one for originals
+// an error (errors.go lists the errors). s3store.Bucket and fsstore.Dir implement it; the handler uses one for originals
 // and one for variants (the same bucket on AWS, two folders locally).
 type Store interface {
 	Get(ctx context.Context, key string) (*Object, error)
@@ -34,17 +31,3 @@ type Store interface {
 	Put(ctx context.Context, key string, obj *Object, cond Cond) error
 	Delete(ctx context.Context, key string) error
 }
-
-// Errors a Store or Resizer wraps so that the handler can choose the status (see status.go).
-var (
-	// ErrUnavailable: the store cannot be reached or asks us to slow down, after retries (503).
-	ErrUnavailable = errors.New("storage unavailable")
-	// ErrPrecondition: a conditional Put lost a race with another writer.
-	ErrPrecondition = errors.New("precondition failed")
-	// ErrUnsupported: the original is not an image format the service reads (415).
-	ErrUnsupported = errors.New("unsupported image format")
-	// ErrInvalid: the original is corrupt or truncated (422).
-	ErrInvalid = errors.New("corrupt or unreadable image")
-	// ErrTooLarge: the original is over a limit: bytes, pixels or frames (422).
-	ErrTooLarge = errors.New("image over the limits")
-)

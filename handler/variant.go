@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // Where a served variant came from, for the log and Server-Timing.
@@ -26,8 +27,8 @@ type made struct {
 
 // variant finds or makes the variant of path at size s: the LRU, then the variants store, then
 // the original, with concurrent misses for one key sharing one decode and one write.
-func (h *Handler) variant(ctx context.Context, s size.Size, path string, rl *requestLog) (*cached, error) {
-	key := size.VariantKey(s, path)
+func (h *Handler) variant(ctx context.Context, vp variantpath.Variant, rl *requestLog) (*cached, error) {
+	key := vp.Key()
 	if v, ok := h.lru.get(key); ok {
 		rl.from = fromLRU
 		return v, nil
@@ -57,7 +58,7 @@ func (h *Handler) variant(ctx context.Context, s size.Size, path string, rl *req
 		}()
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.opt.WorkTimeout)
 		defer cancel()
-		return h.make(wctx, s, path)
+		return h.make(wctx, vp)
 	})
 	select {
 	case res := <-ch:
@@ -73,32 +74,32 @@ func (h *Handler) variant(ctx context.Context, s size.Size, path string, rl *req
 	}
 }
 
-// make reads the original, resizes it to s, stores the variant (never over one that another
+// make reads the original, resizes it to vp's size, stores the variant (never over one that another
 // writer stored meanwhile) and caches it.
-func (h *Handler) make(ctx context.Context, s size.Size, path string) (*made, error) {
+func (h *Handler) make(ctx context.Context, vp variantpath.Variant) (*made, error) {
 	m := &made{}
 	start := time.Now()
-	orig, err := h.opt.Originals.Get(ctx, h.opt.OriginalsPrefix+path)
+	orig, err := h.opt.Originals.Get(ctx, h.opt.OriginalsPrefix+vp.Path)
 	m.fetch = time.Since(start)
 	if err != nil {
 		return nil, storageErr("get original", err)
 	}
 	m.bytesIn = len(orig.Body)
 	start = time.Now()
-	vs, err := h.opt.Resizer.Resize(orig.Body, []size.Size{s})
+	vs, err := h.opt.Resizer.Resize(orig.Body, []size.Size{vp.Size})
 	m.transform = time.Since(start)
 	if err != nil {
 		return nil, err
 	}
 	start = time.Now()
-	err = h.put(ctx, path, vs[0], orig.ETag, Cond{IfNoneMatch: true})
+	err = h.put(ctx, vp.Path, vs[0], orig.ETag, Cond{IfNoneMatch: true})
 	m.store = time.Since(start)
 	if err != nil && !errors.Is(err, ErrPrecondition) {
 		return nil, err
 	}
 	// A lost race means another writer stored this variant a moment ago: serve ours, keep theirs.
 	m.v = newCached(vs[0].Body, vs[0].ContentType)
-	h.lru.add(size.VariantKey(s, path), m.v)
+	h.lru.add(vp.Key(), m.v)
 	return m, nil
 }
 
@@ -108,18 +109,5 @@ func (h *Handler) put(ctx context.Context, path string, v Variant, sourceETag st
 	if sourceETag != "" {
 		obj.Metadata = map[string]string{MetaSourceETag: sourceETag}
 	}
-	return storageErr("put variant", h.opt.Variants.Put(ctx, size.VariantKey(v.Size, path), obj, cond))
-}
-
-// storageErr marks a store failure as such (502), keeping not-found, lost races, time-outs and
-// unavailability recognisable; nil stays nil.
-func storageErr(op string, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrUnavailable), errors.Is(err, ErrTooLarge),
-		errors.Is(err, ErrPrecondition), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return fmt.Errorf("%s: %w: %w", op, errStorage, err)
+	return storageErr("put variant", h.opt.Variants.Put(ctx, variantpath.Variant{Size: v.Size, Path: path}.Key(), obj, cond))
 }

@@ -17,7 +17,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/cmd/internal/app"
 	"github.com/imgorigin/imgorigin/handler/config"
-	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 func main() {
@@ -50,7 +50,7 @@ func main() {
 			switch {
 			case r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 				page.ServeHTTP(w, r)
-			case strings.HasPrefix(r.URL.Path, "/"+cfg.OriginalsPrefix) && size.CheckPath(strings.TrimPrefix(r.URL.Path, "/")) == nil:
+			case strings.HasPrefix(r.URL.Path, "/"+cfg.OriginalsPrefix) && variantpath.CheckPath(strings.TrimPrefix(r.URL.Path, "/")) == nil:
 				files.ServeHTTP(w, r) // the originals themselves, for the page
 			default:
 				h.ServeHTTP(w, r)

@@ -4,12 +4,12 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"os"
 	"path"
 	"strings"
 
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // indexPage lists every original under dir/prefix with its variants, so a person can look at
@@ -61,16 +61,16 @@ func (p *indexPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return nil
 		}
 		rel := strings.TrimPrefix(name, p.prefix)
-		if size.CheckPath(rel) != nil {
+		if variantpath.CheckPath(rel) != nil {
 			return nil
 		}
-		img := pageImage{Path: rel, Original: "/" + escape(name)}
+		img := pageImage{Path: rel, Original: "/" + variantpath.EscapePath(name)}
 		for _, s := range p.sizes {
 			dw, dh := s.W, s.H
 			if dw > 400 { // show big variants at half size; the link opens them whole
 				dw, dh = dw/2, dh/2
 			}
-			img.Variants = append(img.Variants, pageVariant{Size: s.String(), URL: "/" + escape(size.VariantKey(s, rel)), DisplayW: dw, DisplayH: dh})
+			img.Variants = append(img.Variants, pageVariant{Size: s.String(), URL: variantpath.Variant{Size: s, Path: rel}.URLPath(), DisplayW: dw, DisplayH: dh})
 		}
 		imgs = append(imgs, img)
 		return nil
@@ -87,13 +87,4 @@ func looksLikeImage(name string) bool {
 		return true
 	}
 	return false
-}
-
-// escape percent-encodes each path segment (spaces, +, unicode) for a URL.
-func escape(p string) string {
-	parts := strings.Split(p, "/")
-	for i, s := range parts {
-		parts[i] = url.PathEscape(s)
-	}
-	return strings.Join(parts, "/")
 }

@@ -41,6 +41,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // Pinned tools. aws-lambda-rie must be statically linked (CGO_ENABLED=0) to run in the root.
@@ -318,7 +320,7 @@ type response struct {
 // streamed answer: a JSON prelude, eight NUL bytes, then the raw body.
 func (e *emulator) get(t *testing.T, ctx context.Context, size, key string) response {
 	t.Helper()
-	raw := e.invoke(t, ctx, functionURLEvent(t, "/"+size+"/"+escapePath(key)))
+	raw := e.invoke(t, ctx, functionURLEvent(t, "/"+size+"/"+variantpath.EscapePath(key)))
 	prelude, body, ok := bytes.Cut(raw, make([]byte, 8))
 	if !ok {
 		t.Fatalf("GET /%s/%s: not a streamed function URL response (no 8 NUL separator): %q\n%s",
@@ -435,16 +437,6 @@ func snsS3Event(t *testing.T, repo, key string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// escapePath percent-encodes each segment of key as a client (CloudFront) sends it: a space
-// as %20 and a plus as %2B.
-func escapePath(key string) string {
-	segs := strings.Split(key, "/")
-	for i, s := range segs {
-		segs[i] = strings.ReplaceAll(url.PathEscape(s), "+", "%2B")
-	}
-	return strings.Join(segs, "/")
 }
 
 // ---- assertions ---------------------------------------------------------------------------

@@ -50,6 +50,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	_ "golang.org/x/image/webp"
+
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 const (
@@ -307,7 +309,7 @@ func (lt *loadTest) upload(ctx context.Context) error {
 			return err
 		}
 		for _, s := range sizes {
-			lt.hits = append(lt.hits, "/"+s+"/"+strings.ReplaceAll(name, " ", "%20"))
+			lt.hits = append(lt.hits, "/"+s+"/"+variantpath.EscapePath(name))
 		}
 	}
 	jpg := lt.photos[0]
@@ -487,7 +489,8 @@ func (lt *loadTest) do(ctx context.Context, k kind, method, path, inm string, wa
 	}
 	sum := fmt.Sprintf("%x", sha256.Sum256(body))
 	if (k == kMiss || k == kHerd) && res.StatusCode == 200 {
-		key := strings.TrimPrefix(unescape(path), "/")
+		v, _ := variantpath.ParseEscaped(path)
+		key := v.Key()
 		lt.mu.Lock()
 		lt.served[key] = sum
 		lt.mu.Unlock()
@@ -747,8 +750,6 @@ func parseSize(key string) (int, int, bool) {
 	h, err2 := strconv.Atoi(hs)
 	return w, h, ok && err1 == nil && err2 == nil && w > 0 && h > 0
 }
-
-func unescape(p string) string { return strings.ReplaceAll(p, "%20", " ") }
 
 // memSampler reads the devserver's VmRSS and VmHWM every 100 ms.
 type memSampler struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // The environment variables the service reads. Vars lists every one of them, so that a test can
@@ -30,13 +31,14 @@ const (
 	EnvMaxSourcePixels = "MAX_SOURCE_PIXELS"
 	EnvMaxFrames       = "MAX_FRAMES"
 	EnvDistributionID  = "CLOUDFRONT_DISTRIBUTION_ID"
+	EnvWorkTimeout     = "WORK_TIMEOUT"
 )
 
 // Vars is every variable Load reads (the SDK's own AWS_* variables aside).
 var Vars = []string{
 	EnvBucket, EnvOriginalsPrefix, EnvSizes, EnvPrewarmSizes, EnvPathStyle, EnvJPEGQuality,
 	EnvCacheControl, EnvErrorCache, EnvLRUBytes, EnvLRUTTL, EnvMaxSourceBytes, EnvMaxSourcePixels, EnvMaxFrames,
-	EnvDistributionID,
+	EnvDistributionID, EnvWorkTimeout,
 }
 
 // Defaults.
@@ -51,6 +53,7 @@ const (
 	DefaultMaxSourceBytes  = 40 << 20
 	DefaultMaxSourcePixels = 100_000_000
 	DefaultMaxFrames       = 200
+	DefaultWorkTimeout     = 25 * time.Second
 )
 
 // Config is the whole configuration. Zero values are not valid; start from Default or Load.
@@ -69,6 +72,7 @@ type Config struct {
 	MaxSourcePixels   int64         // declared width*height above this is refused before decoding (422)
 	MaxFrames         int           // animation frames above this are refused (422)
 	DistributionID    string        // CloudFront distribution to invalidate when an original changes
+	WorkTimeout       time.Duration // bounds one miss's work (fetch, resize, store), whoever waits for it
 }
 
 // Default returns the configuration with every default applied.
@@ -86,6 +90,7 @@ func Default() Config {
 		MaxSourceBytes:    DefaultMaxSourceBytes,
 		MaxSourcePixels:   DefaultMaxSourcePixels,
 		MaxFrames:         DefaultMaxFrames,
+		WorkTimeout:       DefaultWorkTimeout,
 	}
 }
 
@@ -96,73 +101,76 @@ func Load(getenv func(string) string) (Config, error) {
 		getenv = os.Getenv
 	}
 	c := Default()
-	var errs []error
-	str := func(name string, dst *string) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			*dst = v
-		}
-	}
-	num := func(name string, dst *int64) {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			return
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a whole number >= 0", name, v))
-			return
-		}
-		*dst = n
-	}
-	sizes := func(name string, dst *[]size.Size) {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			return
-		}
-		l, err := size.ParseList(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
-			return
-		}
-		*dst = l
-	}
-
-	str(EnvBucket, &c.Bucket)
-	str(EnvOriginalsPrefix, &c.OriginalsPrefix)
-	sizes(EnvSizes, &c.Sizes)
-	c.PrewarmSizes = c.Sizes
-	sizes(EnvPrewarmSizes, &c.PrewarmSizes)
-	if v := strings.TrimSpace(getenv(EnvPathStyle)); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: want true or false", EnvPathStyle, v))
-		}
-		c.PathStyle = b
-	}
-	q := int64(c.JPEGQuality)
-	num(EnvJPEGQuality, &q)
-	c.JPEGQuality = int(q)
-	str(EnvCacheControl, &c.CacheControl)
-	str(EnvErrorCache, &c.ErrorCacheControl)
-	num(EnvLRUBytes, &c.LRUBytes)
-	if v := strings.TrimSpace(getenv(EnvLRUTTL)); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 60s", EnvLRUTTL, v))
-		}
-		c.LRUTTL = d
-	}
-	num(EnvMaxSourceBytes, &c.MaxSourceBytes)
-	num(EnvMaxSourcePixels, &c.MaxSourcePixels)
-	f := int64(c.MaxFrames)
-	num(EnvMaxFrames, &f)
-	c.MaxFrames = int(f)
-	str(EnvDistributionID, &c.DistributionID)
-
-	if len(errs) > 0 {
-		return Config{}, errors.Join(errs...)
+	e := &env{getenv: getenv}
+	read(e, EnvBucket, &c.Bucket, text)
+	read(e, EnvOriginalsPrefix, &c.OriginalsPrefix, text)
+	read(e, EnvSizes, &c.Sizes, size.ParseList)
+	c.PrewarmSizes = c.Sizes // PREWARM_SIZES defaults to SIZES
+	read(e, EnvPrewarmSizes, &c.PrewarmSizes, size.ParseList)
+	read(e, EnvPathStyle, &c.PathStyle, boolean)
+	read(e, EnvJPEGQuality, &c.JPEGQuality, whole[int])
+	read(e, EnvCacheControl, &c.CacheControl, text)
+	read(e, EnvErrorCache, &c.ErrorCacheControl, text)
+	read(e, EnvLRUBytes, &c.LRUBytes, whole[int64])
+	read(e, EnvLRUTTL, &c.LRUTTL, duration)
+	read(e, EnvMaxSourceBytes, &c.MaxSourceBytes, whole[int64])
+	read(e, EnvMaxSourcePixels, &c.MaxSourcePixels, whole[int64])
+	read(e, EnvMaxFrames, &c.MaxFrames, whole[int])
+	read(e, EnvDistributionID, &c.DistributionID, text)
+	read(e, EnvWorkTimeout, &c.WorkTimeout, duration)
+	if err := errors.Join(e.errs...); err != nil {
+		return Config{}, err
 	}
 	return c, c.Validate()
+}
+
+// env is the environment being read and the parse errors found so far.
+type env struct {
+	getenv func(string) string
+	errs   []error
+}
+
+// read sets *dst to parse(value) when the variable is set; blank (only spaces) means unset,
+// so the default stays. A parse error is kept, naming the variable and its value.
+func read[T any](e *env, name string, dst *T, parse func(string) (T, error)) {
+	v := strings.TrimSpace(e.getenv(name))
+	if v == "" {
+		return
+	}
+	x, err := parse(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s=%q: %w", name, v, err))
+		return
+	}
+	*dst = x
+}
+
+// The parsers read uses; each error says what is wanted.
+
+func text(v string) (string, error) { return v, nil }
+
+func boolean(v string) (bool, error) {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, errors.New("want true or false")
+	}
+	return b, nil
+}
+
+func whole[T int | int64](v string) (T, error) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, errors.New("want a whole number >= 0")
+	}
+	return T(n), nil
+}
+
+func duration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, errors.New("want a duration above 0 such as 60s")
+	}
+	return d, nil
 }
 
 // Validate reports the first inconsistency, naming the variable that causes it.
@@ -170,7 +178,7 @@ func (c Config) Validate() error {
 	var errs []error
 	if !strings.HasSuffix(c.OriginalsPrefix, "/") || strings.HasPrefix(c.OriginalsPrefix, "/") {
 		errs = append(errs, fmt.Errorf("%s=%q: want a key prefix such as %q (no leading /, trailing /)", EnvOriginalsPrefix, c.OriginalsPrefix, DefaultOriginalsPrefix))
-	} else if _, _, err := size.ParseKey(c.OriginalsPrefix + "x"); err == nil {
+	} else if _, err := variantpath.ParseKey(c.OriginalsPrefix + "x"); err == nil {
 		errs = append(errs, fmt.Errorf("%s=%q: must not look like a variant prefix <W>x<H>/", EnvOriginalsPrefix, c.OriginalsPrefix))
 	}
 	if len(c.Sizes) == 0 {
@@ -193,6 +201,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxFrames == 0 {
 		errs = append(errs, fmt.Errorf("%s: must be above 0", EnvMaxFrames))
+	}
+	if c.WorkTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("%s: must be above 0", EnvWorkTimeout))
 	}
 	return errors.Join(errs...)
 }

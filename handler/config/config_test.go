@@ -45,6 +45,7 @@ func TestDefaults(t *testing.T) {
 		MaxSourcePixels:   config.DefaultMaxSourcePixels,
 		MaxFrames:         config.DefaultMaxFrames,
 		DistributionID:    "",
+		WorkTimeout:       config.DefaultWorkTimeout,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load(empty) =\n%+v\nwant\n%+v", c, want)
@@ -114,6 +115,7 @@ func TestEveryVarChangesConfig(t *testing.T) {
 		config.EnvMaxSourcePixels: {"1000000", func(c *config.Config) { c.MaxSourcePixels = 1_000_000 }},
 		config.EnvMaxFrames:       {"3", func(c *config.Config) { c.MaxFrames = 3 }},
 		config.EnvDistributionID:  {"E2EXAMPLE123", func(c *config.Config) { c.DistributionID = "E2EXAMPLE123" }},
+		config.EnvWorkTimeout:     {"10s", func(c *config.Config) { c.WorkTimeout = 10 * time.Second }},
 	}
 	for _, name := range config.Vars {
 		row, ok := rows[name]
@@ -178,6 +180,8 @@ func TestLoadAcceptsValidValues(t *testing.T) {
 		{config.EnvLRUBytes: "0"},
 		{config.EnvLRUTTL: "1ms"},
 		{config.EnvLRUTTL: "24h"},
+		{config.EnvWorkTimeout: "1ms"},
+		{config.EnvWorkTimeout: " 2m30s "},
 	} {
 		if _, err := config.Load(env(kv)); err != nil {
 			t.Errorf("Load(%v): %v", kv, err)
@@ -235,6 +239,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{config.EnvLRUTTL, map[string]string{config.EnvLRUTTL: "60"}}, // no unit
 		{config.EnvLRUTTL, map[string]string{config.EnvLRUTTL: "0s"}},
 		{config.EnvLRUTTL, map[string]string{config.EnvLRUTTL: "-1s"}},
+		{config.EnvWorkTimeout, map[string]string{config.EnvWorkTimeout: "25"}}, // no unit
+		{config.EnvWorkTimeout, map[string]string{config.EnvWorkTimeout: "0s"}},
+		{config.EnvWorkTimeout, map[string]string{config.EnvWorkTimeout: "-1s"}},
 	} {
 		c, err := config.Load(env(tc.env))
 		if err == nil {
@@ -269,7 +276,7 @@ func TestValidate(t *testing.T) {
 	if err := (config.Config{}).Validate(); err == nil {
 		t.Error("zero Config validates; want an error")
 	} else {
-		for _, name := range []string{config.EnvOriginalsPrefix, config.EnvSizes, config.EnvJPEGQuality, config.EnvMaxSourceBytes, config.EnvMaxSourcePixels, config.EnvMaxFrames} {
+		for _, name := range []string{config.EnvOriginalsPrefix, config.EnvSizes, config.EnvJPEGQuality, config.EnvMaxSourceBytes, config.EnvMaxSourcePixels, config.EnvMaxFrames, config.EnvWorkTimeout} {
 			if !namesVar(err.Error(), name) {
 				t.Errorf("zero Config: error %q does not name %s", err, name)
 			}

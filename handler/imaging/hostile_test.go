@@ -30,6 +30,7 @@ import (
 	"github.com/imgorigin/imgorigin/handler/internal/s3test"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // checkVariant asserts that body is an image in format (image.Decode's name, or "avif") of
@@ -220,11 +221,11 @@ func TestHostileCorpusOverHTTPAndPrewarm(t *testing.T) {
 			t.Errorf("Prewarm %s stored %v", c.name, got)
 		}
 		for _, k := range got {
-			s, _, err := size.ParseKey(k)
+			v, err := variantpath.ParseKey(k)
 			if err != nil {
 				t.Fatalf("%s: %v", k, err)
 			}
-			checkVariant(t, k, srv.Get(t, k), c.format, s.W, s.H)
+			checkVariant(t, k, srv.Get(t, k), c.format, v.Size.W, v.Size.H)
 		}
 	}
 }
@@ -266,7 +267,7 @@ func TestURLBarrageCreatesNothing(t *testing.T) {
 		case 400, 404:
 		case 200:
 			// Only a request that names an existing variant exactly may succeed.
-			if !slices.Contains(before, size.VariantKey(mustParse(t, r.URL.Path))) {
+			if !slices.Contains(before, mustParse(t, r.URL.Path).Key()) {
 				t.Errorf("%q: 200 for a variant that did not exist", target)
 			}
 		default:
@@ -309,12 +310,12 @@ func TestURLBarrageCreatesNothing(t *testing.T) {
 	t.Logf("%d junk URLs: handler %v, raw HTTP %v; objects before %d, after %d", len(junk), counts, raw, len(before), len(after))
 }
 
-func mustParse(t *testing.T, p string) (size.Size, string) {
-	s, rest, err := size.ParseRequest(p)
+func mustParse(t *testing.T, p string) variantpath.Variant {
+	v, err := variantpath.Parse(p)
 	if err != nil {
 		t.Fatalf("%q: %v", p, err)
 	}
-	return s, rest
+	return v
 }
 
 // junkRequest builds the request a front door would hand over for target: parsed when it

@@ -40,12 +40,16 @@ func (v Variant) Key() string { return v.Size.String() + "/" + v.Path }
 // URLPath is the variant's URL path as a browser sends it and as CloudFront invalidates it:
 // each segment percent-encoded (a space is %20, "+" stays as it is). ParseEscaped is its
 // inverse.
-func (v Variant) URLPath() string {
-	segs := strings.Split(v.Path, "/")
+func (v Variant) URLPath() string { return "/" + v.Size.String() + "/" + EscapePath(v.Path) }
+
+// EscapePath percent-encodes each segment of a slash-separated path for a URL, keeping the
+// slashes: "shop/red shoe+1.jpg" becomes "shop/red%20shoe+1.jpg". url.PathUnescape undoes it.
+func EscapePath(p string) string {
+	segs := strings.Split(p, "/")
 	for i, seg := range segs {
 		segs[i] = url.PathEscape(seg)
 	}
-	return "/" + v.Size.String() + "/" + strings.Join(segs, "/")
+	return strings.Join(segs, "/")
 }
 
 // Parse reads a decoded URL path "/<W>x<H>/<path>", as net/http gives it in Request.URL.Path
