@@ -24,7 +24,7 @@ import (
 	"github.com/imgorigin/imgorigin/handler/config"
 	"github.com/imgorigin/imgorigin/handler/imaging"
 	"github.com/imgorigin/imgorigin/handler/internal/s3test"
-	"github.com/imgorigin/imgorigin/handler/prewarm"
+	"github.com/imgorigin/imgorigin/handler/s3event"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
@@ -412,7 +412,7 @@ func TestPrewarmFromRecordedSNSEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := prewarm.Handler(e.h, slog.New(slog.DiscardHandler))(context.Background(), raw); err != nil {
+	if err := s3event.Handler(e.h, slog.New(slog.DiscardHandler))(context.Background(), raw); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range e.cfg.PrewarmSizes {
@@ -424,7 +424,7 @@ func TestPrewarmFromRecordedSNSEvent(t *testing.T) {
 	// The test event S3 sends when the notification is configured does nothing.
 	before := srv.Keys(t)
 	raw, _ = os.ReadFile(filepath.Join("..", "testdata", "events", "sns-s3-testevent.json"))
-	if err := prewarm.Handler(e.h, slog.New(slog.DiscardHandler))(context.Background(), raw); err != nil {
+	if err := s3event.Handler(e.h, slog.New(slog.DiscardHandler))(context.Background(), raw); err != nil {
 		t.Fatal(err)
 	}
 	if after := srv.Keys(t); !slices.Equal(before, after) {

@@ -1,6 +1,6 @@
 // Command prewarm is the Lambda function subscribed to the uploads topic: for each original
-// created under ORIGINALS_PREFIX it makes every PREWARM_SIZES variant. Build with -tags
-// lambda.norpc.
+// created under ORIGINALS_PREFIX it makes every PREWARM_SIZES variant and rebuilds stale ones;
+// for each original deleted it deletes its variants. Build with -tags lambda.norpc.
 package main
 
 import (
@@ -9,10 +9,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/imgorigin/imgorigin/cmd/internal/app"
-	"github.com/imgorigin/imgorigin/handler/prewarm"
+	"github.com/imgorigin/imgorigin/handler/s3event"
 )
 
 func main() {
 	log := app.Logger()
-	lambda.Start(prewarm.Handler(app.LambdaHandler(context.Background(), log), log))
+	lambda.Start(s3event.Handler(app.LambdaHandler(context.Background(), log), log))
 }

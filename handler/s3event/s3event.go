@@ -1,7 +1,7 @@
-// Package prewarm decodes the events that announce an upload (S3 event notifications, wrapped
-// in SNS or sent straight to Lambda) and hands each original's key to the handler. It is the
-// only package, with cmd/, that knows Lambda's event types.
-package prewarm
+// Package s3event decodes the events that announce an upload or a deletion of an original (S3
+// event notifications, wrapped in SNS or sent straight to Lambda) and hands each original's key
+// to the handler. It is the only package, with cmd/, that knows Lambda's event types.
+package s3event
 
 import (
 	"context"
@@ -84,9 +84,10 @@ func isTestEvent(raw []byte) bool {
 	return json.Unmarshal(raw, &t) == nil && t.Event == "s3:TestEvent"
 }
 
-// Handler returns the Lambda handler for upload events: every ObjectCreated record is
-// pre-warmed, every ObjectRemoved record has its variants removed. Storage faults are returned (joined) so that Lambda retries the event; a retry
-// is harmless. Events that cannot be decoded are logged and dropped.
+// Handler returns the Lambda handler for upload and deletion events: every ObjectCreated
+// record goes to Target.Prewarm, every ObjectRemoved record to Target.Remove. Storage faults are
+// returned (joined) so that Lambda retries the event; a retry is harmless. Events that cannot
+// be decoded are logged and dropped.
 func Handler(t Target, log *slog.Logger) func(ctx context.Context, raw json.RawMessage) error {
 	return func(ctx context.Context, raw json.RawMessage) error {
 		recs, err := Decode(raw)

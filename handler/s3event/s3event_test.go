@@ -1,4 +1,4 @@
-package prewarm_test
+package s3event_test
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/imgorigin/imgorigin/handler/prewarm"
+	"github.com/imgorigin/imgorigin/handler/s3event"
 )
 
 // eventsDir holds the recorded events (testdata/events/README.md describes them).
@@ -38,14 +38,14 @@ func event(t testing.TB, name string) []byte {
 func TestDecodeRecordedEvents(t *testing.T) {
 	for _, tc := range []struct {
 		file string
-		want []prewarm.Record
+		want []s3event.Record
 	}{
-		{"sns-s3-put.json", []prewarm.Record{{Bucket: "images", Key: wantKey, EventName: "ObjectCreated:Put"}}},
-		{"s3-put.json", []prewarm.Record{{Bucket: "images", Key: wantKey, EventName: "ObjectCreated:Put"}}},
-		{"sns-s3-delete.json", []prewarm.Record{{Bucket: "images", Key: wantKey, EventName: "ObjectRemoved:Delete"}}},
+		{"sns-s3-put.json", []s3event.Record{{Bucket: "images", Key: wantKey, EventName: "ObjectCreated:Put"}}},
+		{"s3-put.json", []s3event.Record{{Bucket: "images", Key: wantKey, EventName: "ObjectCreated:Put"}}},
+		{"sns-s3-delete.json", []s3event.Record{{Bucket: "images", Key: wantKey, EventName: "ObjectRemoved:Delete"}}},
 		{"sns-s3-testevent.json", nil},
 	} {
-		got, err := prewarm.Decode(event(t, tc.file))
+		got, err := s3event.Decode(event(t, tc.file))
 		if err != nil {
 			t.Errorf("Decode(%s): %v", tc.file, err)
 			continue
@@ -125,15 +125,15 @@ func TestDecodeShapes(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		raw  []byte
-		want []prewarm.Record
+		want []s3event.Record
 	}{
 		{"plain S3 test event", []byte(plainTestEvent), nil},
-		{"SNS-wrapped S3 put", snsEvent(string(put)), []prewarm.Record{{Bucket: "images", Key: wantKey, EventName: "ObjectCreated:Put"}}},
+		{"SNS-wrapped S3 put", snsEvent(string(put)), []s3event.Record{{Bucket: "images", Key: wantKey, EventName: "ObjectCreated:Put"}}},
 		{"keys decoded", s3Event(
 			s3Record("ObjectCreated:Put", "originals/caf%C3%A9/%E6%97%A5%E6%9C%AC.jpg"),
 			s3Record("ObjectCreated:Copy", "originals/100%25+sure.jpg"),
 			s3Record("ObjectCreated:CompleteMultipartUpload", "originals/a%2Bb+c%2Fd.jpg"),
-		), []prewarm.Record{
+		), []s3event.Record{
 			{Bucket: "images", Key: "originals/café/日本.jpg", EventName: "ObjectCreated:Put"},
 			{Bucket: "images", Key: "originals/100% sure.jpg", EventName: "ObjectCreated:Copy"},
 			{Bucket: "images", Key: "originals/a+b c/d.jpg", EventName: "ObjectCreated:CompleteMultipartUpload"},
@@ -142,13 +142,13 @@ func TestDecodeShapes(t *testing.T) {
 			string(s3Event(s3Record("ObjectCreated:Put", "originals/a.jpg"))),
 			plainTestEvent,
 			string(s3Event(s3Record("ObjectRemoved:Delete", "originals/b.jpg"), s3Record("ObjectCreated:Post", "originals/c.jpg"))),
-		), []prewarm.Record{
+		), []s3event.Record{
 			{Bucket: "images", Key: "originals/a.jpg", EventName: "ObjectCreated:Put"},
 			{Bucket: "images", Key: "originals/b.jpg", EventName: "ObjectRemoved:Delete"},
 			{Bucket: "images", Key: "originals/c.jpg", EventName: "ObjectCreated:Post"},
 		}},
 	} {
-		got, err := prewarm.Decode(tc.raw)
+		got, err := s3event.Decode(tc.raw)
 		if err != nil {
 			t.Errorf("%s: Decode: %v", tc.name, err)
 			continue
@@ -196,8 +196,8 @@ func TestDecodeBadEvents(t *testing.T) {
 		}
 	}
 	for _, tc := range cases {
-		got, err := prewarm.Decode(tc.raw)
-		if !errors.Is(err, prewarm.ErrBadEvent) {
+		got, err := s3event.Decode(tc.raw)
+		if !errors.Is(err, s3event.ErrBadEvent) {
 			t.Errorf("%s: Decode = %+v, %v; want ErrBadEvent", tc.name, got, err)
 		}
 		if len(got) != 0 {
@@ -228,12 +228,12 @@ func (r *recorder) Remove(_ context.Context, key string) error {
 	return r.fail[key]
 }
 
-var _ prewarm.Target = (*recorder)(nil)
+var _ s3event.Target = (*recorder)(nil)
 
-// targetRemoves reports whether prewarm.Target has a Remove method, i.e. whether ObjectRemoved
+// targetRemoves reports whether s3event.Target has a Remove method, i.e. whether ObjectRemoved
 // records are handed on (to remove variants) rather than skipped.
 func targetRemoves() bool {
-	_, ok := reflect.TypeFor[prewarm.Target]().MethodByName("Remove")
+	_, ok := reflect.TypeFor[s3event.Target]().MethodByName("Remove")
 	return ok
 }
 
@@ -257,7 +257,7 @@ func TestHandlerRecordedEvents(t *testing.T) {
 	} {
 		r := &recorder{}
 		log, buf := logger()
-		err := prewarm.Handler(r, log)(context.Background(), event(t, tc.file))
+		err := s3event.Handler(r, log)(context.Background(), event(t, tc.file))
 		if err != nil {
 			t.Errorf("%s: Handler = %v, want nil", tc.file, err)
 		}
@@ -296,7 +296,7 @@ func TestHandlerOnlyObjectCreatedIsPrewarmed(t *testing.T) {
 	}{{"plain S3", raw}, {"SNS", snsEvent(string(raw))}} {
 		r := &recorder{}
 		log, _ := logger()
-		if err := prewarm.Handler(r, log)(context.Background(), wrap.raw); err != nil {
+		if err := s3event.Handler(r, log)(context.Background(), wrap.raw); err != nil {
 			t.Fatalf("%s: Handler: %v", wrap.name, err)
 		}
 		want := []string{"originals/1.jpg", "originals/3.jpg", "originals/6.jpg", "originals/7.jpg"}
@@ -323,7 +323,7 @@ func TestHandlerReturnsTargetErrors(t *testing.T) {
 		s3Record("ObjectCreated:Put", "originals/c.jpg"),
 	)))
 	log, _ := logger()
-	err := prewarm.Handler(r, log)(context.Background(), raw)
+	err := s3event.Handler(r, log)(context.Background(), raw)
 	if err == nil {
 		t.Fatal("Handler = nil; the target's errors must be returned so that Lambda retries")
 	}
@@ -343,7 +343,7 @@ func TestHandlerReturnsTargetErrors(t *testing.T) {
 
 	// One failing record alone.
 	r = &recorder{fail: map[string]error{wantKey: errA}}
-	if err := prewarm.Handler(r, log)(context.Background(), event(t, "sns-s3-put.json")); !errors.Is(err, errA) {
+	if err := s3event.Handler(r, log)(context.Background(), event(t, "sns-s3-put.json")); !errors.Is(err, errA) {
 		t.Errorf("Handler = %v, want errA", err)
 	}
 }
@@ -354,7 +354,7 @@ func TestHandlerDropsUndecodableEvents(t *testing.T) {
 	} {
 		r := &recorder{}
 		log, buf := logger()
-		if err := prewarm.Handler(r, log)(context.Background(), raw); err != nil {
+		if err := s3event.Handler(r, log)(context.Background(), raw); err != nil {
 			t.Errorf("Handler(%.40q) = %v; an undecodable event is dropped (nil) so that Lambda does not retry it", raw, err)
 		}
 		if len(r.prewarms) != 0 || len(r.removes) != 0 {
@@ -375,7 +375,7 @@ func TestHandlerPassesContext(t *testing.T) {
 		return nil
 	})
 	log, _ := logger()
-	if err := prewarm.Handler(tgt, log)(ctx, event(t, "s3-put.json")); err != nil {
+	if err := s3event.Handler(tgt, log)(ctx, event(t, "s3-put.json")); err != nil {
 		t.Fatal(err)
 	}
 	if got != "v" {

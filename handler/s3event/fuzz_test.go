@@ -1,4 +1,4 @@
-package prewarm_test
+package s3event_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imgorigin/imgorigin/handler/prewarm"
+	"github.com/imgorigin/imgorigin/handler/s3event"
 )
 
 // FuzzDecode checks, on any bytes: Decode never panics and every error it returns wraps
@@ -32,9 +32,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(snsEvent(string(s3Event(s3Record("ObjectCreated:Put", "originals/x%20y.jpg")))))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		recs, err := prewarm.Decode(raw)
+		recs, err := s3event.Decode(raw)
 		if err != nil {
-			if !errors.Is(err, prewarm.ErrBadEvent) {
+			if !errors.Is(err, s3event.ErrBadEvent) {
 				t.Fatalf("Decode: %v does not wrap ErrBadEvent", err)
 			}
 			if len(recs) != 0 {
@@ -43,7 +43,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		calls := 0
 		tgt := targetFunc(func(context.Context, string) error { calls++; return nil })
-		if herr := prewarm.Handler(tgt, log)(context.Background(), raw); herr != nil {
+		if herr := s3event.Handler(tgt, log)(context.Background(), raw); herr != nil {
 			t.Fatalf("Handler = %v with a target that never fails", herr)
 		}
 		created := 0
