@@ -60,14 +60,22 @@ func Parse(v string) (Point, error) {
 	}
 	xs, ys, ok := strings.Cut(v, ",")
 	if !ok {
-		return Point{}, fmt.Errorf("%w: %q is not X,Y", ErrBadPoint, v)
+		return Point{}, fmt.Errorf("%w: %q is not X,Y", ErrBadPoint, clip(v))
 	}
 	x, errX := fraction(xs)
 	y, errY := fraction(ys)
 	if errX != nil || errY != nil {
-		return Point{}, fmt.Errorf("%w: %q: X and Y must be fractions of the upright image from 0 to 1, such as 0.32,0.41", ErrBadPoint, v)
+		return Point{}, fmt.Errorf("%w: %q: want X,Y as fractions of the upright image from 0 to 1, e.g. 0.32,0.41", ErrBadPoint, clip(v))
 	}
 	return Point{x, y}, nil
+}
+
+// clip keeps a logged value short: at most 20 bytes, then "...".
+func clip(v string) string {
+	if len(v) > 20 {
+		return v[:20] + "..."
+	}
+	return v
 }
 
 func fraction(v string) (float64, error) {
@@ -98,16 +106,22 @@ func fraction(v string) (float64, error) {
 // ok is false when there is none; err, with ok false, when there is one that does not parse:
 // the caller logs err and goes on without it.
 func FromObjectMetadata(md map[string]string) (p Point, ok bool, err error) {
-	for k, v := range md {
+	v, found := md[MetadataKey]
+	for k, kv := range md {
+		if found {
+			break
+		}
 		if strings.EqualFold(k, MetadataKey) || strings.EqualFold(k, "x-amz-meta-"+MetadataKey) {
-			p, err := Parse(v)
-			if err != nil {
-				return Point{}, false, err
-			}
-			return p, true, nil
+			v, found = kv, true
 		}
 	}
-	return Point{}, false, nil
+	if !found {
+		return Point{}, false, nil
+	}
+	if p, err = Parse(v); err != nil {
+		return Point{}, false, err
+	}
+	return p, true, nil
 }
 
 // FromPixel turns a pixel position found by analysis (such as smartcrop's attention centre) in

@@ -34,7 +34,7 @@ func TestParse(t *testing.T) {
 		if !errors.Is(err, ErrBadPoint) {
 			t.Errorf("Parse(%q) = %v, %v; want ErrBadPoint", in, p, err)
 		}
-		if err != nil && len(err.Error()) > 160 {
+		if err != nil && len(err.Error()) > 200 {
 			t.Errorf("Parse(%q): reason of %d bytes, want a short one", in, len(err.Error()))
 		}
 	}
@@ -72,6 +72,10 @@ func TestFromObjectMetadata(t *testing.T) {
 	}
 	if _, ok, err = FromObjectMetadata(map[string]string{"focal": "0.5,0.5"}); ok || err != nil {
 		t.Errorf("no focal-point key: ok %v err %v, want neither", ok, err)
+	}
+	p, ok, err = FromObjectMetadata(map[string]string{"Focal-Point": "0.9,0.9", "focal-point": "0.1,0.1", "FOCAL-POINT": "0.8,0.8"})
+	if err != nil || !ok || p != (Point{0.1, 0.1}) {
+		t.Errorf("the exact key must win over other spellings: %v %v %v", p, ok, err)
 	}
 	if _, ok, err = FromObjectMetadata(nil); ok || err != nil {
 		t.Errorf("nil metadata: ok %v err %v", ok, err)
