@@ -35,6 +35,18 @@ function allowed() {
 
 const ALLOWED = allowed();
 
+// lower lowers A-Z only: Unicode case mapping differs between JavaScript and Go.
+function lower(s) {
+    return s.replace(/[A-Z]+/g, function (m) {
+        return m.toLowerCase();
+    });
+}
+
+// trim drops the spaces and tabs around a header element (HTTP's OWS), nothing else.
+function trim(s) {
+    return s.replace(/^[ \t]+|[ \t]+$/g, '');
+}
+
 function reply(status, text) {
     return {
         statusCode: status,
@@ -60,12 +72,12 @@ function dim(v) {
 function q(params) {
     let v = 1;
     for (let i = 0; i < params.length; i++) {
-        const p = params[i].trim();
+        const p = trim(params[i]);
         const eq = p.indexOf('=');
-        if (eq < 0 || p.slice(0, eq).trim().toLowerCase() !== 'q') {
+        if (eq < 0 || lower(trim(p.slice(0, eq))) !== 'q') {
             continue;
         }
-        const s = p.slice(eq + 1).trim();
+        const s = trim(p.slice(eq + 1));
         if (!/^(0(\.[0-9]{0,3})?|1(\.0{0,3})?)$/.test(s)) {
             return -1;
         }
@@ -86,7 +98,7 @@ function negotiate(accept) {
     const ranges = accept.split(',');
     for (let i = 0; i < ranges.length; i++) {
         const parts = ranges[i].split(';');
-        const type = parts[0].trim().toLowerCase();
+        const type = lower(trim(parts[0]));
         const t = type === 'image/avif' ? 'avif' : type === 'image/webp' ? 'webp' : '';
         const v = t === '' ? -1 : q(parts.slice(1));
         if (v < 0 || best[t] === 0) {
@@ -179,7 +191,7 @@ function formatParam(qs) {
     if (f.multiValue && f.multiValue.length > 1) {
         return null;
     }
-    const v = String(f.value).toLowerCase();
+    const v = lower(String(f.value));
     return v === 'avif' || v === 'webp' || v === 'original' ? v : null;
 }
 
