@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"os/exec"
@@ -242,4 +243,100 @@ func FuzzRoute(f *testing.F) {
 			t.Fatalf("ParseOrigin(%q) = %+v, %v, want %+v", p, back, err, r)
 		}
 	})
+}
+
+// TestFunctionAgreesWithGo feeds generated viewer requests, built from the fragments that
+// matter (escapes, dots, slashes, sizes, media ranges, q-values), to both the CloudFront
+// Function under node and Route, and wants the same answer for every one.
+func TestFunctionAgreesWithGo(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node (18 or later) is needed to test edge/viewer-request.js: apt-get install nodejs")
+	}
+	type tcase struct {
+		URI    string  `json:"uri"`
+		Accept *string `json:"accept"`
+		Format *string `json:"format"`
+	}
+	pick := func(rng *rand.Rand, xs []string) string { return xs[rng.IntN(len(xs))] }
+	sizes := []string{"800x600", "400x300", "meta", "800x600", "400x300", "meta", "100x100", "0x1", "8192x8192", "800X600", "x", "", "08x6"}
+	benign := []string{"a", "Z9", ".jpg", "-_", "%20", "%2B", "+", "~", "(", "'", "!", "%25", "%C3%A9", "%c3%a9", "%E2%82%AC", "%F0%9F%8C%85", "%2F", "%2f"}
+	hostile := []string{".", "..", "/", "//", "%", "%2", "%C3", "%ED%A0%80", "%C0%AF", "%00", "%7F", "%C2%85", "%5C", "é", " ", "\t", "%G0"}
+	ranges := []string{"image/avif", "image/webp", "IMAGE/WEBP", "image/*", "*/*", "text/html", "image/avifx", "image/png", ""}
+	params := []string{"", ";q=0", ";q=1", ";q=0.5", ";q=0.50", ";q=1.0", ";q=1.5", ";q=.5", ";Q=0", ";q=0.0001", ";q=", "; q=0.9 ", ";level=1", ";q=0;q=1"}
+	formats := []string{"avif", "webp", "original", "AVIF", "jpeg", "", "webp "}
+	rng := rand.New(rand.NewPCG(10, 10))
+	cases := make([]tcase, 4000)
+	for i := range cases {
+		var p strings.Builder
+		p.WriteString("/" + pick(rng, sizes))
+		if rng.IntN(10) > 0 {
+			p.WriteString("/")
+		}
+		for j := range rng.IntN(7) {
+			if j > 0 && rng.IntN(3) == 0 {
+				p.WriteString("/")
+			}
+			if rng.IntN(10) == 0 {
+				p.WriteString(pick(rng, hostile))
+			} else {
+				p.WriteString(pick(rng, benign))
+			}
+		}
+		c := tcase{URI: p.String()}
+		if rng.IntN(5) > 0 {
+			var a []string
+			for range rng.IntN(5) {
+				a = append(a, pick(rng, ranges)+pick(rng, params))
+			}
+			s := strings.Join(a, pick(rng, []string{",", ", ", " ,"}))
+			c.Accept = &s
+		}
+		if rng.IntN(4) == 0 {
+			s := pick(rng, formats)
+			c.Format = &s
+		}
+		cases[i] = c
+	}
+	const sizeList = "800x600,400x300"
+	in, _ := json.Marshal(map[string]any{"sizes": sizeList, "cases": cases})
+	cmd := exec.Command(node, "testdata/run-function.js")
+	cmd.Stdin = strings.NewReader(string(in))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node testdata/run-function.js: %v", err)
+	}
+	var got []struct {
+		Status int    `json:"status"`
+		URI    string `json:"uri"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil || len(got) != len(cases) {
+		t.Fatalf("node answered %d results for %d cases: %v", len(got), len(cases), err)
+	}
+	list, _ := size.ParseList(sizeList)
+	allowed := size.NewAllowlist(list)
+	passed := 0
+	for i, c := range cases {
+		accept, q := "", url.Values{}
+		if c.Accept != nil {
+			accept = *c.Accept
+		}
+		if c.Format != nil {
+			q.Set("format", *c.Format)
+		}
+		r, err := Route(c.URI, q, accept, allowed)
+		wantStatus, wantURI := status(err), ""
+		if err == nil {
+			wantURI = r.OriginPath()
+			passed++
+		}
+		if got[i].Status != wantStatus || got[i].URI != wantURI {
+			t.Errorf("%q accept %q format %v: function %+v, Go status %d uri %q (%v)", c.URI, accept, c.Format, got[i], wantStatus, wantURI, err)
+		}
+	}
+	// The generator must reach the origin path often enough to compare rewrites, not only refusals.
+	if passed < len(cases)/8 || passed > len(cases)*7/8 {
+		t.Errorf("only %d of %d generated requests reached the origin: the generator must reach both the origin and the refusals", passed, len(cases))
+	}
+	t.Logf("%d generated requests agree (%d passed on to the origin)", len(cases), passed)
 }
