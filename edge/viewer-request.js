@@ -47,7 +47,10 @@ function trim(s) {
     return s.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
-function reply(status, text) {
+// reply answers at the edge. The log line (CloudWatch Logs, /aws/cloudfront/function/<name>)
+// says why; the body says it briefly, without echoing the path.
+function reply(status, text, uri) {
+    console.log(status + ' ' + text + ': ' + uri.slice(0, 200));
     return {
         statusCode: status,
         statusDescription: status === 404 ? 'Not Found' : 'Bad Request',
@@ -201,7 +204,7 @@ function handler(event) {
     const slash = uri.indexOf('/', 1);
     if (uri.charAt(0) !== '/' || slash < 0) {
         // "/", "/favicon.ico", "/robots.txt": nothing is served outside a size or /meta.
-        return reply(404, 'not found: want /<W>x<H>/<path> or /meta/<path>');
+        return reply(404, 'not found: want /<W>x<H>/<path> or /meta/<path>', uri);
     }
     const first = uri.slice(1, slash);
     const rawKey = uri.slice(slash + 1);
@@ -209,14 +212,14 @@ function handler(event) {
     if (first !== 'meta') {
         const x = first.split('x');
         if (x.length !== 2 || !dim(x[0]) || !dim(x[1])) {
-            return reply(400, 'bad size: want <W>x<H>, whole numbers from 1 to ' + MAX_DIM);
+            return reply(400, 'bad size: want <W>x<H>, whole numbers from 1 to ' + MAX_DIM, uri);
         }
         if (ALLOWED[first] !== 1) {
-            return reply(400, 'size not offered: ' + first);
+            return reply(400, 'size not offered', uri);
         }
         fmt = formatParam(request.querystring);
         if (fmt === null) {
-            return reply(400, 'bad format: want format=avif, webp or original');
+            return reply(400, 'bad format: want format=avif, webp or original', uri);
         }
         if (fmt === '') {
             const accept = request.headers && request.headers.accept;
@@ -225,18 +228,18 @@ function handler(event) {
     }
     const key = decodeViewer(rawKey);
     if (key === null) {
-        return reply(400, 'bad image path: malformed percent-encoding or raw non-ASCII');
+        return reply(400, 'bad image path: malformed percent-encoding or raw non-ASCII', uri);
     }
     const bad = checkKey(key);
     if (bad !== '') {
-        return reply(400, bad);
+        return reply(400, bad, uri);
     }
     const enc = encodeKey(key);
     if (enc === null) {
-        return reply(400, 'image path is not UTF-8');
+        return reply(400, 'image path is not UTF-8', uri);
     }
     if (enc.bytes > MAX_KEY_BYTES) {
-        return reply(400, 'image path longer than ' + MAX_KEY_BYTES + ' bytes');
+        return reply(400, 'image path longer than ' + MAX_KEY_BYTES + ' bytes', uri);
     }
     request.uri = '/' + (fmt === '' ? 'meta' : fmt + '/' + first) + '/' + enc.path;
     request.querystring = {};

@@ -13,9 +13,12 @@ const SOURCE = fs.readFileSync(path.join(__dirname, 'viewer-request.js'), 'utf8'
 const V = JSON.parse(fs.readFileSync(path.join(__dirname, 'testdata', 'vectors.json'), 'utf8'));
 const PLACEHOLDER = '__ALLOWED_SIZES__';
 
+// logged holds what the function printed with console.log, as CloudFront sends to CloudWatch.
+const logged = [];
+
 function load(sizes) {
     const code = SOURCE.split(PLACEHOLDER).join(sizes);
-    const ctx = vm.createContext({});
+    const ctx = vm.createContext({ console: { log: (line) => logged.push(String(line)) } });
     vm.runInContext(code, ctx, { filename: 'viewer-request.js' });
     return ctx.handler;
 }
@@ -73,8 +76,11 @@ test('Accept negotiation', async (t) => {
 test('requests', async (t) => {
     for (const v of V.requests) {
         await t.test(v.name, () => {
+            logged.length = 0;
             const out = handler(event(v.uri, v.accept, v.query));
             if (v.want_status) {
+                assert.strictEqual(logged.length, 1, 'one log line per refusal');
+                assert.ok(logged[0].startsWith(v.want_status + ' '), logged[0]);
                 assert.strictEqual(out.statusCode, v.want_status, v.name + ': got ' + JSON.stringify(out.uri || out));
                 assert.match(out.headers['content-type'].value, /^text\/plain/);
                 assert.strictEqual(out.headers['cache-control'].value, 'public, max-age=60');
@@ -83,6 +89,7 @@ test('requests', async (t) => {
                 return;
             }
             const uri = forOrigin(out, v.name);
+            assert.strictEqual(logged.length, 0, 'a passed request logs nothing');
             assert.strictEqual(uri, v.want_uri);
             assert.match(uri, /^[A-Za-z0-9._~/-]+$/, 'origin path with a character that needs encoding');
         });

@@ -8,7 +8,7 @@ const vm = require('node:vm');
 
 const input = JSON.parse(fs.readFileSync(0, 'utf8'));
 const source = fs.readFileSync(path.join(__dirname, '..', 'viewer-request.js'), 'utf8');
-const ctx = vm.createContext({});
+const ctx = vm.createContext({ console: { log: function () {} } });
 vm.runInContext(source.split('__ALLOWED_SIZES__').join(input.sizes), ctx);
 const out = input.cases.map(function (c) {
     const headers = {};
