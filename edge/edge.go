@@ -53,9 +53,10 @@ var ErrNoRoute = fmt.Errorf("%w: nothing is served here", fs.ErrNotExist)
 // q above 0 counts: image/* and */* come from browsers that decode neither. A q=0 entry refuses
 // its type whatever other entries say. Between AVIF and WebP the higher q wins, AVIF on a tie.
 // A q that is not 0..1 with at most three decimals makes its entry ignored. A missing, empty,
-// unknown or over-long (MaxAccept) header gets the original's format.
+// unknown or over-long (MaxAccept) header, or one with a byte other than tab and printable
+// ASCII, gets the original's format.
 func Negotiate(accept string) Format {
-	if len(accept) > MaxAccept {
+	if len(accept) > MaxAccept || strings.ContainsFunc(accept, func(r rune) bool { return r != '\t' && (r < ' ' || r > '~') }) {
 		return Original
 	}
 	avif, webp := -1.0, -1.0
@@ -128,8 +129,8 @@ func parseQ(s string) (float64, bool) {
 	return float64(s[0]-'0') + float64(frac)/1000, true
 }
 
-// lowerASCII lowers A-Z only, as the function does: a non-ASCII letter never folds into
-// "image/avif" (Unicode case mapping turns U+0130 into "i" in Go but not in JavaScript).
+// lowerASCII lowers A-Z only, as the function does (Unicode case mapping differs between Go and
+// JavaScript: U+0130 lowers to "i" in Go but not in JavaScript).
 func lowerASCII(s string) string {
 	return strings.Map(func(r rune) rune {
 		if 'A' <= r && r <= 'Z' {

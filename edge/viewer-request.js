@@ -94,7 +94,9 @@ function q(params) {
 // A q=0 entry is a refusal and wins over any other entry for the same type. Between the two,
 // the higher q wins, and AVIF (the smaller) on a tie.
 function negotiate(accept) {
-    if (typeof accept !== 'string' || accept.length > MAX_ACCEPT) {
+    // Only tab and printable ASCII: then length is bytes here and in Go, and no case mapping
+    // of another script can turn into "image/avif".
+    if (typeof accept !== 'string' || accept.length > MAX_ACCEPT || !/^[\t\x20-\x7e]*$/.test(accept)) {
         return 'original';
     }
     const best = { avif: -1, webp: -1 };
