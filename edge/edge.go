@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // Format is what a viewer gets: AVIF, WebP, or the original's own format.
@@ -180,7 +181,7 @@ func EncodeKey(key string) string {
 }
 
 // DecodeKey reads an encoded key back, accepting only the canonical form EncodeKey writes (upper
-// case hex, no escape of a byte that is written as itself), and checks the key as size.CheckPath
+// case hex, no escape of a byte that is written as itself), and checks the key as variantpath.CheckPath
 // does. Errors wrap size.ErrMalformed.
 func DecodeKey(enc string) (string, error) {
 	b := make([]byte, 0, len(enc))
@@ -201,7 +202,7 @@ func DecodeKey(enc string) (string, error) {
 		}
 	}
 	key := string(b)
-	if err := size.CheckPath(key); err != nil {
+	if err := variantpath.CheckPath(key); err != nil {
 		return "", err
 	}
 	return key, nil
@@ -306,7 +307,7 @@ func Route(rawPath string, query url.Values, accept string, allowed size.Allowli
 	if err != nil {
 		return Request{}, err
 	}
-	if err := size.CheckPath(key); err != nil {
+	if err := variantpath.CheckPath(key); err != nil {
 		return Request{}, err
 	}
 	r.Key = key
@@ -314,7 +315,7 @@ func Route(rawPath string, query url.Values, accept string, allowed size.Allowli
 }
 
 // decodeViewer percent-decodes a viewer's path once: only printable ASCII may come raw, every
-// % starts two hex digits, and the result must be UTF-8 (size.CheckPath checks that last part).
+// % starts two hex digits, and the result must be UTF-8 (variantpath.CheckPath checks that last part).
 func decodeViewer(raw string) (string, error) {
 	b := make([]byte, 0, len(raw))
 	for i := 0; i < len(raw); i++ {

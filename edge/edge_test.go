@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // vectors is testdata/vectors.json, the table edge/viewer-request.test.js runs the CloudFront
@@ -184,9 +185,9 @@ func FuzzKeyRoundTrip(f *testing.F) {
 			t.Fatalf("EncodeKey(%q) = %q: a character outside SigV4's unreserved set", key, enc)
 		}
 		got, err := DecodeKey(enc)
-		if size.CheckPath(key) != nil {
+		if variantpath.CheckPath(key) != nil {
 			if err == nil {
-				t.Fatalf("DecodeKey(%q) accepted %q, which size.CheckPath refuses", enc, got)
+				t.Fatalf("DecodeKey(%q) accepted %q, which variantpath.CheckPath refuses", enc, got)
 			}
 			return
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/handler/focus"
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // Version is the document's layout. A stored document of another version is made again.
@@ -80,7 +81,7 @@ type Entry struct {
 
 // Input is what Build needs, all of it from the one decode of the original.
 type Input struct {
-	Path          string // the original's key, already checked (size.CheckPath)
+	Path          string // the original's key, already checked (variantpath.CheckPath)
 	Width, Height int    // upright
 	Format        string
 	Focus         focus.Point
@@ -100,7 +101,7 @@ func Build(in Input) (Doc, error) {
 	if in.Width <= 0 || in.Height <= 0 {
 		return Doc{}, fmt.Errorf("meta: image of %dx%d", in.Width, in.Height)
 	}
-	if err := size.CheckPath(in.Path); err != nil {
+	if err := variantpath.CheckPath(in.Path); err != nil {
 		return Doc{}, err
 	}
 	d := Doc{

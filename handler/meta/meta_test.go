@@ -17,6 +17,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/handler/focus"
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 var defaultSizes = []size.Size{{W: 800, H: 600}, {W: 400, H: 300}, {W: 200, H: 150}}
@@ -26,7 +27,7 @@ func TestKey(t *testing.T) {
 		t.Errorf("Key = %q", k)
 	}
 	// no variant key can be a meta key: "meta" is not a size
-	if _, _, err := size.ParseKey(Key("a.jpg")); err == nil {
+	if _, err := variantpath.ParseKey(Key("a.jpg")); err == nil {
 		t.Error("a meta key parses as a variant key")
 	}
 }
