@@ -26,9 +26,9 @@ import (
 	"github.com/imgorigin/imgorigin/handler/cloudfront"
 	"github.com/imgorigin/imgorigin/handler/config"
 	"github.com/imgorigin/imgorigin/handler/imaging"
-	"github.com/imgorigin/imgorigin/handler/internal/s3test"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/internal/s3test"
 )
 
 // cdnRecorder is a local CloudFront API endpoint that records CreateInvalidation calls; the

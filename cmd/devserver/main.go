@@ -15,9 +15,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/imgorigin/imgorigin/cmd/internal/app"
 	"github.com/imgorigin/imgorigin/handler/config"
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/internal/app"
 )
 
 func main() {
