@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/imgorigin/imgorigin/handler/s3store"
+	"github.com/imgorigin/imgorigin/internal/proc"
 	"github.com/imgorigin/imgorigin/internal/tools"
 )
 
@@ -56,7 +56,7 @@ func Launch(ctx context.Context, dir string, log io.Writer) (*Server, error) {
 			return nil, err
 		}
 	}
-	addr, err := FreePort()
+	addr, err := proc.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -65,12 +65,12 @@ func Launch(ctx context.Context, dir string, log io.Writer) (*Server, error) {
 		"--port", addr, "--quiet", "posix", "--sidecar", meta, data)
 	s.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID=", "ROOT_SECRET_ACCESS_KEY=")
 	s.cmd.Stdout, s.cmd.Stderr = log, log
-	dieWithParent(s.cmd)
+	proc.DieWithParent(s.cmd)
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("versitygw: %w", err)
 	}
 	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	if err := WaitPort(addr, 10*time.Second, s.done); err != nil {
+	if err := proc.WaitPort(addr, 10*time.Second, s.done); err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("versitygw: %w", err)
 	}
@@ -85,7 +85,7 @@ func Launch(ctx context.Context, dir string, log io.Writer) (*Server, error) {
 // Start runs versitygw until the test ends (its output in the test's log if the test fails).
 func Start(t testing.TB) *Server {
 	t.Helper()
-	log := &syncBuffer{}
+	log := &proc.Buffer{}
 	s, err := Launch(context.Background(), t.TempDir(), log)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
@@ -105,38 +105,6 @@ func (s *Server) Stop() {
 		_ = s.cmd.Process.Kill()
 		<-s.done
 	})
-}
-
-// FreePort returns a loopback address with a port that was free a moment ago.
-func FreePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// WaitPort waits until something listens on addr; it gives up after within, or when exited
-// (the process that should listen) is closed.
-func WaitPort(addr string, within time.Duration, exited <-chan struct{}) error {
-	deadline := time.Now().Add(within)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("exited before listening on %s", addr)
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("nothing listening on %s after %v", addr, within)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // Credentials are the server's root account's.
@@ -242,22 +210,4 @@ func (s *Server) GetObject(ctx context.Context, key string) ([]byte, error) {
 	}
 	defer out.Body.Close()
 	return io.ReadAll(out.Body)
-}
-
-// syncBuffer is a bytes.Buffer safe for a child's output and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
