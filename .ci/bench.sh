@@ -9,16 +9,14 @@
 #   env: REPS (peers.sh rounds, 7), TPUT_S (seconds per throughput run, 5), GO_COUNT (Go benchmark
 #        repetitions, 5), WORK (peers.sh work folder, /tmp/benchwork), PEERS_DIR (../shared/bench)
 #
-# A miss is measured as a miss. The server runs with LRU_BYTES=0, and in its variants folder every
-# variant key is taken by an empty folder before it starts: the folder store's Get reads a folder
-# as "no such object", and its conditional Put (a hard link that must not replace anything) fails
-# as a lost race, which the handler accepts by serving what it made. So every request reads the
-# original, decodes, resizes, encodes and writes the variant's temporary file, and nothing is ever
-# served from a cache; the script checks this (Server-Timing must say "made" twice in a row) before
-# measuring. Concurrent requests for one key would share one decode (the handler's coalescing),
-# which is why the project's own throughput and memory runs below give every client its own keys
-# (aliases of the same file); peers.sh's throughput column for the project (wrk -c2 on one URL) is
-# coalesced and is not used for the targets.
+# A miss is measured as a miss: the server runs with -store-nothing (no variant is stored, the
+# LRU is off), so every request reads the original, decodes, resizes and encodes, and nothing is
+# ever served from a cache; the script checks this (Server-Timing must say "made" twice in a row)
+# before measuring. Concurrent requests for one key would share one decode (the handler's
+# coalescing), which is why the project's own throughput and memory runs below give every client
+# its own keys (aliases of the same file); peers.sh's throughput column for the project (wrk -c2 on
+# one URL) is coalesced and is not used for the targets. The table is cmd/benchtable's, with the
+# reference figures of .ci/bench-reference.tsv.
 #
 # Internal: bash .ci/bench.sh serve ROOT ADDR miss|hit   (the devserver over ROOT's images)
 set -euo pipefail
@@ -28,116 +26,26 @@ REPO=$PWD
 OUT=$REPO/build/bench IMG=$REPO/bench-images
 PEERS_DIR=${PEERS_DIR:-$REPO/../shared/bench}
 WORK=${WORK:-/tmp/benchwork} TPUT_S=${TPUT_S:-5} GO_COUNT=${GO_COUNT:-5}
-SIZES="800x600 400x300 200x150"
 IMAGES="mid-2mp.jpg portrait-6mp.jpg photo-12mp.png photo-13mp.jpg photo-20mp.jpg photo-24mp.jpg"
 PAIR="phone-13mp-o1.jpg phone-13mp-o6.jpg"
 log() { echo "[bench] $*" >&2; }
 
 # serve ROOT ADDR MODE: the devserver over a copy (hard links) of ROOT's images, exec'd so that the
-# caller's PID is the server's (peers.sh reads its VmHWM). miss: LRU off, every key taken (above).
+# caller's PID is the server's (peers.sh reads its VmHWM). miss: -store-nothing (above).
 serve() {
-  local root=$1 addr=$2 mode=$3 d f s
+  local root=$1 addr=$2 mode=$3 d f flags=()
   d=$OUT/srv-${addr##*:}
   rm -rf "$d"; mkdir -p "$d/originals" "$d/cache"
   (cd "$root" && find . -type f \( -name '*.jpg' -o -name '*.png' \) ! -path './.*' -printf '%P\n') >"$d/keys"
   while read -r f; do mkdir -p "$d/originals/$(dirname "$f")"
     ln -f "$root/$f" "$d/originals/$f" 2>/dev/null || cp "$root/$f" "$d/originals/$f"; done <"$d/keys"
-  if [ "$mode" = miss ]; then
-    while read -r f; do for s in $SIZES; do mkdir -p "$d/cache/$s/$f"; done; done <"$d/keys"
-    export LRU_BYTES=0
-  fi
-  exec "$OUT/devserver" -addr "$addr" -dir "$d" -cache "$d/cache"
+  [ "$mode" != miss ] || flags=(-store-nothing)
+  exec "$OUT/devserver" -addr "$addr" -dir "$d" -cache "$d/cache" "${flags[@]}"
 }
 [ "${1:-}" = serve ] && { shift; serve "$@"; }
 
-# table DIR: the ratio table from DIR's peers.tsv, go-bench.txt and project.tsv (re-runnable).
-table() {
-  local d=$1
-  [ ! -s "$d/peers.md" ] || { grep -E '^- (date|noise|versions)' "$d/peers.md"; echo; }
-  awk -F'\t' -v images="$IMAGES" '
-    function sort(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t } }
-    function med(k,   n, i, a) { n = cnt[k]; if (!n) return ""; for (i = 1; i <= n; i++) a[i] = val[k, i]; sort(a, n)
-      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    function add(k, v) { val[k, ++cnt[k]] = v }
-    function f1(v) { return v == "" ? "n/a" : sprintf("%.1f", v) }
-    function f2(v) { return v == "" ? "n/a" : sprintf("%.2f", v) }
-    function ok(c) { return c ? "yes" : "**no**" }
-    function tomsec(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    FILENAME ~ /peers.tsv$/ { if ($3 == "t1" || $3 == "t3") add("p" SUBSEP $1 SUBSEP $2 SUBSEP $3, $4 / 1000); else x[$1, $2, $3] = $4; next }
-    FILENAME ~ /go-bench.txt$/ && /^Benchmark/ { nw = split($0, w, /[ \t]+/); name = w[1]; sub(/-[0-9]+$/, "", name); n = split(name, q, "/")
-      for (i = 3; i < nw; i += 2) add("g" SUBSEP q[1] SUBSEP q[2] SUBSEP (n > 2 ? q[3] : "") SUBSEP w[i + 1], w[i] + 0)
-      next }
-    FILENAME ~ /project.tsv$/ { if ($1 == "http") add("h" SUBSEP $2, $3 / 1000); else if ($1 == "hit") { hit[$2] = $3; p99[$2] = tomsec($4); bw[$2] = $5 } else { y[$1] = $2; y[$1 "_t"] = $3 } next }
-    END {
-      # reference figures, issue 5 (sharp and imgproxy; 24 MP 800x600 from ../shared/bench/README.md)
-      split("mid-2mp.jpg 32 24 portrait-6mp.jpg 64 60 photo-12mp.png 133 235 photo-13mp.jpg 132 128 photo-20mp.jpg 67 76 photo-24mp.jpg 47.6 56.0", r, " ")
-      for (i = 1; i in r; i += 3) { rs[r[i]] = r[i + 1]; ri[r[i]] = r[i + 2] }
-      print "## Target 1: 800x600 miss through the local server (median ms; ratios from this run)"
-      print ""
-      print "| image | floor | project | x floor | sharp | project / sharp | target / sharp | bimgref | ImageMagick | imgproxy ref (ms, x sharp ref) | met |"
-      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-      ni = split(images, I, " ")
-      for (a = 1; a <= ni; a++) { f = I[a]
-        fl = med("p" SUBSEP "floor" SUBSEP f SUBSEP "t1"); pr = med("p" SUBSEP "project" SUBSEP f SUBSEP "t1"); sh = med("p" SUBSEP "sharp" SUBSEP f SUBSEP "t1")
-        bi = med("p" SUBSEP "bimgref" SUBSEP f SUBSEP "t1"); im = med("p" SUBSEP "imagemagick" SUBSEP f SUBSEP "t1")
-        tgt = ri[f] / rs[f] < 1 ? ri[f] / rs[f] : 1
-        big = f ~ /\.jpg$/ && f !~ /2mp/
-        met = pr != "" && sh != "" && pr / sh <= tgt + 1e-9 && (!big || (fl != "" && pr / fl <= 1.25))
-        printf "| %s | %s | %s | %s | %s | %s | %s%s | %s | %s | %s (%.2f) | %s |\n", f, f1(fl), f1(pr), fl ? f2(pr / fl) : "n/a", f1(sh), sh ? f2(pr / sh) : "n/a",
-          f2(tgt), big ? ", x floor 1.25" : "", f1(bi), f1(im), ri[f], ri[f] / rs[f], pr == "" ? "n/a" : ok(met) }
-      print ""
-      f = "photo-24mp.jpg"; p3 = med("p" SUBSEP "project" SUBSEP f SUBSEP "t3"); s3 = med("p" SUBSEP "sharp" SUBSEP f SUBSEP "t3")
-      printf "24 MP, all three sizes as three GET misses (peers.sh \"3 sizes\"): project %s ms, sharp %s ms (one decode, three pipelines), bimgref %s, ImageMagick %s; imgproxy ref 125 ms (sharp ref 69).\n",
-        f1(p3), f1(s3), f1(med("p" SUBSEP "bimgref" SUBSEP f SUBSEP "t3")), f1(med("p" SUBSEP "imagemagick" SUBSEP f SUBSEP "t3"))
-      print ""
-      print "## Target 2: pre-warm, three sizes from one decode, against 800x600 alone (Go benchmark, median ms/op)"
-      print ""
-      print "| image | 800x600 | 3 sizes | ratio | met (<= 1.30) |"
-      print "|---|---:|---:|---:|---|"
-      for (a = 1; a <= ni; a++) { f = I[a]; one = med("g" SUBSEP "BenchmarkResize" SUBSEP f SUBSEP "800x600" SUBSEP "ms/op"); three = med("g" SUBSEP "BenchmarkResize" SUBSEP f SUBSEP "3sizes" SUBSEP "ms/op")
-        if (one != "") printf "| %s | %.1f | %.1f | %.2f | %s |\n", f, one, three, three / one, ok(three / one <= 1.3) }
-      print ""
-      print "## Target 3: EXIF orientation 6 against the same pixels upright (13 MP, 800x600)"
-      print ""
-      print "| measure | orientation 1 | orientation 6 | ratio | met (<= 1.15) |"
-      print "|---|---:|---:|---:|---|"
-      for (m = 1; m <= 3; m++) { u = m == 1 ? "ms/op" : m == 2 ? "cpu-ms/op" : "peak-RSS-MB"
-        o1 = med("g" SUBSEP "BenchmarkResize" SUBSEP "phone-13mp-o1.jpg" SUBSEP "800x600" SUBSEP u); o6 = med("g" SUBSEP "BenchmarkResize" SUBSEP "phone-13mp-o6.jpg" SUBSEP "800x600" SUBSEP u)
-        if (o1 != "") printf "| Go benchmark %s | %.1f | %.1f | %.2f | %s |\n", u, o1, o6, o6 / o1, ok(o6 / o1 <= 1.15) }
-      o1 = med("h" SUBSEP "phone-13mp-o1.jpg"); o6 = med("h" SUBSEP "phone-13mp-o6.jpg")
-      if (o1 != "") printf "| HTTP miss, ms | %.1f | %.1f | %.2f | %s |\n", o1, o6, o6 / o1, ok(o6 / o1 <= 1.15)
-      print ""
-      print "## Target 4: peak RSS of the server (VmHWM, MB)"
-      print ""
-      print "| case | project | limit | met | sharp | bimgref | ImageMagick | imgproxy ref |"
-      print "|---|---:|---:|---|---:|---:|---:|---:|"
-      f = "photo-24mp.jpg"; pr = x["project", f, "rss"] != "" ? x["project", f, "rss"] : y["rss1"]
-      printf "| one 24 MP miss (peers.sh: %s, alone: %s) | %s | 100 | %s | %s | %s | %s | 102 |\n", x["project", f, "rss"] == "" ? "n/a" : x["project", f, "rss"], y["rss1"], pr, pr == "" ? "n/a" : ok(pr <= 100), x["sharp", f, "rss"], x["bimgref", f, "rss"], x["imagemagick", f, "rss"]
-      printf "| eight different 24 MP misses at once (all done in %s ms) | %s | 300 | %s | | | | |\n", y["rss8_t"], y["rss8"], y["rss8"] == "" ? "n/a" : ok(y["rss8"] <= 300)
-      print ""
-      print "## Target 5: throughput, 2 concurrent clients, 13 MP 800x600 misses (images/s)"
-      print ""
-      sh = x["sharp", "photo-13mp.jpg", "tput"]
-      printf "project %s (each client its own key), sharp %s (2 concurrent promises, same run): ratio %s, met (>= 1): %s. bimgref %s. (peers.sh column for the project, one URL for both clients, so coalesced: %s.)\n",
-        y["tput13"], sh == "" ? "n/a" : sh, sh ? f2(y["tput13"] / sh) : "n/a", sh ? ok(y["tput13"] >= sh) : "n/a", x["bimgref", "photo-13mp.jpg", "tput"], x["project", "photo-13mp.jpg", "tput"]
-      print ""
-      print "## Target 6: LRU hits, wrk -t2 -c16 over loopback, 10 s"
-      print ""
-      print "| variant | requests/s | p99 ms | transfer/s | met (>= 20000/s, p99 < 5 ms) |"
-      print "|---|---:|---:|---:|---|"
-      for (s in hit) printf "| %s of photo-13mp.jpg | %s | %.2f | %s | %s |\n", s, hit[s], p99[s], bw[s], ok(hit[s] >= 20000 && p99[s] < 5)
-      print ""
-      print "## Go benchmarks (BenchmarkResize, medians; peak RSS of a fresh process per image)"
-      print ""
-      print "| image | sizes | ms/op | cpu-ms/op | peak RSS MB | Go B/op | allocs/op |"
-      print "|---|---|---:|---:|---:|---:|---:|"
-      split(images " phone-13mp-o1.jpg phone-13mp-o6.jpg", J, " ")
-      for (a = 1; a in J; a++) for (m = 1; m <= 2; m++) { f = J[a]; z = m == 1 ? "800x600" : "3sizes"; k = "g" SUBSEP "BenchmarkResize" SUBSEP f SUBSEP z SUBSEP
-        if (cnt[k "ms/op"]) printf "| %s | %s | %.1f | %.1f | %.0f | %.0f | %.0f |\n", f, z, med(k "ms/op"), med(k "cpu-ms/op"), med(k "peak-RSS-MB"), med(k "B/op"), med(k "allocs/op") }
-      k = "g" SUBSEP "BenchmarkResizeParallel" SUBSEP "photo-13mp.jpg" SUBSEP "" SUBSEP
-      if (cnt[k "img/s"]) printf "\nBenchmarkResizeParallel, photo-13mp.jpg 800x600 from GOMAXPROCS goroutines: %.1f images/s, peak RSS %.0f MB.\n", med(k "img/s"), med(k "peak-RSS-MB")
-    }' "$d/peers.tsv" "$d/go-bench.txt" "$d/project.tsv"
-}
+# table DIR: the ratio table from DIR's peers.md, peers.tsv, go-bench.txt and project.tsv (re-runnable).
+table() { go run ./cmd/benchtable -images "$IMAGES" -ref .ci/bench-reference.tsv "$1"; }
 [ "${1:-}" = table ] && { table "${2:-$OUT}"; exit 0; }
 
 mkdir -p "$OUT"
@@ -153,23 +61,8 @@ bash "$PEERS_DIR/images.sh" "$IMG" >&2
 if [ ! -s "$IMG/phone-13mp-o6.jpg" ] || [ ! -s "$IMG/phone-13mp-o1.jpg" ]; then
   # The same pixels twice, as a phone stores them: upright with orientation 1, and rotated 90
   # degrees anticlockwise with orientation 6 (a viewer turns it back); baseline q90 4:2:0.
-  cat >"$OUT/rot6.c" <<'EOF'
-#include <vips/vips.h>
-int main(int argc, char **argv) {
-	VipsImage *in, *up, *rot;
-	if (VIPS_INIT(argv[0]) || argc != 4) return 2;
-	if (!(in = vips_image_new_from_file(argv[1], "access", VIPS_ACCESS_RANDOM, NULL)) ||
-	    vips_copy(in, &up, NULL) || vips_rot(in, &rot, VIPS_ANGLE_D270, NULL)) vips_error_exit(NULL);
-	vips_image_set_int(up, VIPS_META_ORIENTATION, 1);
-	vips_image_set_int(rot, VIPS_META_ORIENTATION, 6);
-	if (vips_image_write_to_file(up, argv[2], "Q", 90, "subsample_mode", VIPS_FOREIGN_SUBSAMPLE_ON, NULL) ||
-	    vips_image_write_to_file(rot, argv[3], "Q", 90, "subsample_mode", VIPS_FOREIGN_SUBSAMPLE_ON, NULL))
-		vips_error_exit(NULL);
-	return 0;
-}
-EOF
   # shellcheck disable=SC2046
-  gcc -O2 -o "$OUT/rot6" "$OUT/rot6.c" $(pkg-config --cflags --libs vips)
+  gcc -O2 -o "$OUT/rot6" .ci/rot6.c $(pkg-config --cflags --libs vips)
   "$OUT/rot6" "$IMG/photo-13mp.jpg" "$IMG/phone-13mp-o1.jpg" "$IMG/phone-13mp-o6.jpg"
   log "made $PAIR from photo-13mp.jpg"
 fi

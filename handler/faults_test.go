@@ -22,17 +22,17 @@ import (
 
 	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/config"
-	"github.com/imgorigin/imgorigin/handler/imaging"
-	"github.com/imgorigin/imgorigin/handler/internal/faultproxy"
-	"github.com/imgorigin/imgorigin/handler/internal/s3test"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
+	"github.com/imgorigin/imgorigin/internal/app"
+	"github.com/imgorigin/imgorigin/internal/faultproxy"
+	"github.com/imgorigin/imgorigin/internal/s3test"
 )
 
 // faultClient: s3store.NewClient's retries (3 attempts), with time-outs short enough that a
 // slow server is beyond them in well under a second.
-var faultClient = faultproxy.ClientOptions{
+var faultClient = s3store.ClientOptions{
 	MaxBackoff:            50 * time.Millisecond,
 	DialTimeout:           500 * time.Millisecond,
 	ResponseHeaderTimeout: 400 * time.Millisecond,
@@ -47,25 +47,18 @@ type faultEnv struct {
 
 // newFaultEnv is the real handler (libvips, config's defaults, no LRU) whose S3 client talks to
 // versitygw through the fault proxy.
-func newFaultEnv(t *testing.T, o faultproxy.ClientOptions) *faultEnv {
+func newFaultEnv(t *testing.T, o s3store.ClientOptions) *faultEnv {
 	t.Helper()
 	srv := s3test.Start(t)
 	p := faultproxy.Start(t, srv.Endpoint)
 	client := faultproxy.NewClient(p.URL, o)
 	cfg := config.Default()
-	h := handler.New(handler.Options{
-		Originals: &s3store.Bucket{Client: client, Name: srv.Bucket, MaxBytes: cfg.MaxSourceBytes},
-		Variants:  &s3store.Bucket{Client: client, Name: srv.Bucket},
-		Resizer: imaging.New(imaging.Options{Quality: cfg.JPEGQuality, MaxBytes: cfg.MaxSourceBytes,
-			MaxPixels: cfg.MaxSourcePixels, MaxFrames: cfg.MaxFrames}),
-		OriginalsPrefix: cfg.OriginalsPrefix,
-		Sizes:           cfg.Sizes,
-		PrewarmSizes:    cfg.PrewarmSizes,
-		CacheControl:    cfg.CacheControl,
-		ErrorCache:      cfg.ErrorCacheControl,
-		WorkTimeout:     10 * time.Second,
-		Logger:          slog.New(slog.DiscardHandler),
-	})
+	opt := handler.OptionsFrom(cfg)
+	opt.Originals = &s3store.Bucket{Client: client, Name: srv.Bucket, MaxBytes: cfg.MaxSourceBytes}
+	opt.Variants = &s3store.Bucket{Client: client, Name: srv.Bucket}
+	opt.Resizer = app.Resizer(cfg)
+	opt.LRUBytes, opt.WorkTimeout, opt.Logger = 0, 10*time.Second, slog.New(slog.DiscardHandler)
+	h := handler.New(opt)
 	return &faultEnv{srv: srv, proxy: p, h: h}
 }
 
@@ -333,7 +326,7 @@ func TestFaultServerStoppedAndBack(t *testing.T) {
 // deadline passes, not when storage answers; work shared with other callers still finishes,
 // and what it stores is whole.
 func TestFaultDeadlineMidWork(t *testing.T) {
-	e := newFaultEnv(t, faultproxy.ClientOptions{MaxBackoff: 50 * time.Millisecond}) // s3store's time-outs: the deadline comes first
+	e := newFaultEnv(t, s3store.ClientOptions{MaxBackoff: 50 * time.Millisecond}) // s3store's time-outs: the deadline comes first
 	e.srv.Put(t, "originals/a.jpg", faultPhoto(t, 6))
 	for _, c := range []struct {
 		name   string

@@ -23,11 +23,11 @@ import (
 	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/config"
 	"github.com/imgorigin/imgorigin/handler/imaging"
-	"github.com/imgorigin/imgorigin/handler/internal/s3test"
 	"github.com/imgorigin/imgorigin/handler/s3event"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
+	"github.com/imgorigin/imgorigin/internal/s3test"
 )
 
 // countingStore counts the calls that reach a real store.
@@ -78,12 +78,10 @@ func newEnv(t *testing.T, srv *s3test.Server, lru int64) *env {
 			Quality: cfg.JPEGQuality, MaxBytes: cfg.MaxSourceBytes, MaxPixels: 4_000_000, MaxFrames: cfg.MaxFrames,
 		})},
 	}
-	e.h = handler.New(handler.Options{
-		Originals: e.originals, Variants: e.variants, Resizer: e.resizer,
-		OriginalsPrefix: cfg.OriginalsPrefix, Sizes: cfg.Sizes, PrewarmSizes: cfg.PrewarmSizes,
-		CacheControl: cfg.CacheControl, ErrorCache: cfg.ErrorCacheControl, LRUBytes: lru,
-		Logger: slog.New(slog.DiscardHandler),
-	})
+	opt := handler.OptionsFrom(cfg)
+	opt.Originals, opt.Variants, opt.Resizer = e.originals, e.variants, e.resizer
+	opt.LRUBytes, opt.Logger = lru, slog.New(slog.DiscardHandler)
+	e.h = handler.New(opt)
 	return e
 }
 

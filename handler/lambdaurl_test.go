@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdaurl"
 
-	"github.com/imgorigin/imgorigin/handler/internal/s3test"
+	"github.com/imgorigin/imgorigin/internal/s3test"
 )
 
 // The function-URL door: recorded function-URL events (as CloudFront forwards them, with an

@@ -26,9 +26,9 @@ import (
 	"github.com/imgorigin/imgorigin/handler/cloudfront"
 	"github.com/imgorigin/imgorigin/handler/config"
 	"github.com/imgorigin/imgorigin/handler/imaging"
-	"github.com/imgorigin/imgorigin/handler/internal/s3test"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/internal/s3test"
 )
 
 // cdnRecorder is a local CloudFront API endpoint that records CreateInvalidation calls; the
@@ -83,15 +83,14 @@ func lifecycleEnv(t *testing.T, srv *s3test.Server) (*handler.Handler, *cdnRecor
 	cfg := config.Default()
 	sizes, _ := size.ParseList("800x600,400x300,200x150,100x100")
 	pre, _ := size.ParseList("800x600,400x300")
-	h := handler.New(handler.Options{
-		Originals:   &s3store.Bucket{Client: srv.Client, Name: srv.Bucket},
-		Variants:    &s3store.Bucket{Client: srv.Client, Name: srv.Bucket},
-		Resizer:     imaging.New(imaging.Options{Quality: 80, MaxBytes: 1 << 26, MaxPixels: 1 << 26, MaxFrames: 10}),
-		Invalidator: &cloudfront.Invalidator{Client: client, DistributionID: "E2TESTDIST"},
-		Sizes:       sizes, PrewarmSizes: pre, OriginalsPrefix: cfg.OriginalsPrefix,
-		CacheControl: cfg.CacheControl, ErrorCache: cfg.ErrorCacheControl, LRUBytes: 1 << 20,
-		Logger: slog.New(slog.DiscardHandler),
-	})
+	opt := handler.OptionsFrom(cfg)
+	opt.Originals = &s3store.Bucket{Client: srv.Client, Name: srv.Bucket}
+	opt.Variants = &s3store.Bucket{Client: srv.Client, Name: srv.Bucket}
+	opt.Resizer = imaging.New(imaging.Options{Quality: 80, MaxBytes: 1 << 26, MaxPixels: 1 << 26, MaxFrames: 10})
+	opt.Invalidator = &cloudfront.Invalidator{Client: client, DistributionID: "E2TESTDIST"}
+	opt.Sizes, opt.PrewarmSizes, opt.LRUBytes = sizes, pre, 1<<20
+	opt.Logger = slog.New(slog.DiscardHandler)
+	h := handler.New(opt)
 	return h, rec
 }
 
@@ -127,19 +126,25 @@ func serve(h http.Handler, target string) *httptest.ResponseRecorder {
 const lcKey = "originals/shop/red shoe+1.jpg"
 const lcPath = "shop/red shoe+1.jpg"
 
-func TestReplaceRebuildsEveryExistingSizeAndInvalidatesThem(t *testing.T) {
+// redShoeUploaded starts the lifecycle handler with lcKey uploaded red and pre-warmed, and one
+// visitor's request for a size that is allowed but not pre-warmed (100x100).
+func redShoeUploaded(t *testing.T) (*s3test.Server, *handler.Handler, *cdnRecorder) {
+	t.Helper()
 	srv := s3test.Start(t)
 	h, cdn := lifecycleEnv(t, srv)
-	ctx := context.Background()
-
 	srv.Put(t, lcKey, solidJPEG(t, color.RGBA{200, 0, 0, 255}))
-	if err := h.Prewarm(ctx, lcKey); err != nil {
+	if err := h.Prewarm(context.Background(), lcKey); err != nil {
 		t.Fatal(err)
 	}
-	// A visitor asks for a size that is allowed but not pre-warmed.
 	if w := serve(h, "/100x100/shop/red%20shoe+1.jpg"); w.Code != 200 {
 		t.Fatalf("GET 100x100: %d", w.Code)
 	}
+	return srv, h, cdn
+}
+
+func TestReplaceRebuildsEveryExistingSizeAndInvalidatesThem(t *testing.T) {
+	srv, h, cdn := redShoeUploaded(t)
+	ctx := context.Background()
 	if got := cdn.invalidations(); len(got) != 0 {
 		t.Fatalf("a first upload invalidated %v", got)
 	}
@@ -186,16 +191,8 @@ func TestReplaceRebuildsEveryExistingSizeAndInvalidatesThem(t *testing.T) {
 }
 
 func TestDeleteRemovesEveryVariant(t *testing.T) {
-	srv := s3test.Start(t)
-	h, cdn := lifecycleEnv(t, srv)
+	srv, h, cdn := redShoeUploaded(t)
 	ctx := context.Background()
-	srv.Put(t, lcKey, solidJPEG(t, color.RGBA{200, 0, 0, 255}))
-	if err := h.Prewarm(ctx, lcKey); err != nil {
-		t.Fatal(err)
-	}
-	if w := serve(h, "/100x100/shop/red%20shoe+1.jpg"); w.Code != 200 {
-		t.Fatal(w.Code)
-	}
 	srv.Put(t, "originals/other.jpg", solidJPEG(t, color.RGBA{0, 200, 0, 255}))
 	if err := h.Prewarm(ctx, "originals/other.jpg"); err != nil {
 		t.Fatal(err)
@@ -310,15 +307,14 @@ func TestRequestLogLineCarriesEMF(t *testing.T) {
 	var buf bytes.Buffer
 	var mu sync.Mutex
 	cfg := config.Default()
-	h := handler.New(handler.Options{
-		Originals: &s3store.Bucket{Client: srv.Client, Name: srv.Bucket},
-		Variants:  &s3store.Bucket{Client: srv.Client, Name: srv.Bucket},
-		Resizer:   imaging.New(imaging.Options{Quality: 80, MaxBytes: 1 << 26, MaxPixels: 1 << 26, MaxFrames: 10}),
-		Sizes:     cfg.Sizes, OriginalsPrefix: cfg.OriginalsPrefix, CacheControl: cfg.CacheControl,
-		ErrorCache: cfg.ErrorCacheControl, LRUBytes: 1 << 20,
-		Logger:  slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, nil)),
-		Metrics: "imgorigin-origin",
-	})
+	opt := handler.OptionsFrom(cfg)
+	opt.Originals = &s3store.Bucket{Client: srv.Client, Name: srv.Bucket}
+	opt.Variants = &s3store.Bucket{Client: srv.Client, Name: srv.Bucket}
+	opt.Resizer = imaging.New(imaging.Options{Quality: 80, MaxBytes: 1 << 26, MaxPixels: 1 << 26, MaxFrames: 10})
+	opt.LRUBytes = 1 << 20
+	opt.Logger = slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, nil))
+	opt.Metrics = "imgorigin-origin"
+	h := handler.New(opt)
 	miss := serve(h, "/800x600/a.jpg")
 	hit := serve(h, "/800x600/a.jpg")
 	bad := serve(h, "/801x600/a.jpg")

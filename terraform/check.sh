@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Static checks of the Terraform module, runnable without an AWS account or provider downloads:
-#   terraform fmt -check   (Terraform 1.5.7, the oldest version versions.tf allows)
+#   terraform fmt -check   (tools.env's TERRAFORM_VERSION, the oldest version versions.tf allows)
 #   tflint                 (built-in Terraform language rules only; nothing is downloaded)
 #   tfsec                  (fails on HIGH or CRITICAL; accepted findings carry an inline
 #                           #tfsec:ignore:<rule> with the reason above it)
@@ -13,9 +13,11 @@ set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
-TERRAFORM_VERSION="${TERRAFORM_VERSION:-1.5.7}"
-TFLINT_VERSION="${TFLINT_VERSION:-v0.64.0}"
-TFSEC_VERSION="${TFSEC_VERSION:-v1.26.0}"
+# TERRAFORM_VERSION, TFLINT_VERSION, TFSEC_VERSION: tools.env pins them; the environment may
+# override each.
+while IFS='=' read -r k v; do
+	case "$k" in TERRAFORM_VERSION | TFLINT_VERSION | TFSEC_VERSION) [ -n "${!k:-}" ] || export "$k=$v" ;; esac
+done <tools.env
 
 BIN="$(go env GOBIN)"
 [ -n "$BIN" ] || BIN="$(go env GOPATH)/bin"

@@ -15,15 +15,16 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/imgorigin/imgorigin/cmd/internal/app"
 	"github.com/imgorigin/imgorigin/handler/config"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
+	"github.com/imgorigin/imgorigin/internal/app"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	dir := flag.String("dir", "testdata", "folder with the originals (under <dir>/"+config.DefaultOriginalsPrefix+"), used when "+config.EnvBucket+" is unset")
 	cache := flag.String("cache", "", "folder for variants (default <dir>/cache)")
+	storeNothing := flag.Bool("store-nothing", false, "for benchmarks: every request is a miss; variants are made and served, never stored, and the in-process LRU is off")
 	flag.Parse()
 
 	log := app.Logger()
@@ -37,6 +38,10 @@ func main() {
 	originals, variants, err := app.Stores(ctx, cfg, *dir, *cache)
 	if err != nil {
 		app.Fatal(log, "storage", err)
+	}
+	if *storeNothing {
+		variants, cfg.LRUBytes = noStore{}, 0
+		log.Warn("-store-nothing: every request is a miss, no variant is stored")
 	}
 	h := app.Handler(cfg, originals, variants, nil, log)
 

@@ -23,37 +23,35 @@ import (
 	_ "image/jpeg"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/imgorigin/imgorigin/handler/variantpath"
+	"github.com/imgorigin/imgorigin/internal/proc"
+	"github.com/imgorigin/imgorigin/internal/s3test"
+	"github.com/imgorigin/imgorigin/internal/tools"
 )
 
-// Pinned tools. aws-lambda-rie must be statically linked (CGO_ENABLED=0) to run in the root.
+// The S3 server's (internal/s3test). aws-lambda-rie is pinned in tools.env, built with
+// CGO_ENABLED=0 so that it runs in the empty root.
 const (
-	riePkg       = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
-	versitygwPkg = "github.com/versity/versitygw/cmd/versitygw@v1.8.0"
-
-	bucket    = "e2e-images"
-	accessKey = "e2eaccesskey"
-	secretKey = "e2esecretkey-0123456789"
-	region    = "us-east-1"
+	bucket    = s3test.Bucket
+	accessKey = s3test.AccessKey
+	secretKey = s3test.SecretKey
+	region    = s3test.Region
 
 	taskRoot  = "/var/task"
 	rieInRoot = "/usr/local/bin/aws-lambda-rie"
@@ -67,6 +65,9 @@ const (
 var standardSizes = []image.Point{{800, 600}, {400, 300}, {200, 150}}
 
 func TestEmptyRoot(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skipf("the Lambda package is built for x86_64 from this machine's libvips; this is %s", runtime.GOARCH)
+	}
 	repo := repoRoot(t)
 	originZip := filepath.Join(repo, "build", "origin.zip")
 	prewarmZip := filepath.Join(repo, "build", "prewarm.zip")
@@ -85,23 +86,22 @@ func TestEmptyRoot(t *testing.T) {
 		lookPath(t, tool)
 	}
 
-	rie := goTool(t, "aws-lambda-rie", riePkg)
+	rie, err := tools.Binary("aws-lambda-rie")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := checkStatic(rie); err != nil {
 		t.Fatalf("%s: %v", rie, err)
 	}
-	vgw := goTool(t, "versitygw", versitygwPkg)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 
 	// A real S3 server on loopback, with the bucket and the originals.
-	s3url := startVersitygw(t, vgw)
-	s3c := s3Client(s3url)
-	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
-	putObject(t, s3c, "originals/"+key, readFixture(t, repo, "square.jpg"), "image/jpeg")
-	putObject(t, s3c, "originals/"+heicKey, readFixture(t, repo, "photo.heic"), "image/heic")
+	srv := s3test.Start(t)
+	s3url, s3c := srv.Endpoint, srv.Client
+	putObject(t, srv, "originals/"+key, readFixture(t, repo, "square.jpg"), "image/jpeg")
+	putObject(t, srv, "originals/"+heicKey, readFixture(t, repo, "photo.heic"), "image/heic")
 
 	env := functionEnv(s3url)
 
@@ -220,7 +220,7 @@ type emulator struct {
 	url     string
 	started time.Time
 	ready   time.Time
-	logs    *syncBuffer
+	logs    *proc.Buffer
 	done    chan struct{}
 	err     error
 }
@@ -230,7 +230,7 @@ type emulator struct {
 // network namespace (to reach versitygw on loopback), chrooted into root.
 func startRIE(t *testing.T, root string, env []string) *emulator {
 	t.Helper()
-	apiPort, riePort := freePort(t), freePort(t)
+	apiAddr, rieAddr := freeAddr(t), freeAddr(t)
 	// The host's tools run before the chroot, by absolute path: env is the function's.
 	script := `set -e
 "$1" --bind /dev/null "$3/dev/null"
@@ -241,14 +241,14 @@ exec "$chroot" "$root" "$@"`
 		"--mount", "--propagation", "private", "--pid", "--fork", "--kill-child",
 		lookPath(t, "sh"), "-c", script, "sh", lookPath(t, "mount"), lookPath(t, "chroot"), root,
 		rieInRoot,
-		"--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", riePort),
-		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", apiPort),
+		"--runtime-interface-emulator-address", rieAddr,
+		"--runtime-api-address", apiAddr,
 		taskRoot+"/bootstrap")
 	cmd.Env = env
-	e := &emulator{cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{}),
-		url: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", riePort)}
+	e := &emulator{cmd: cmd, logs: &proc.Buffer{}, done: make(chan struct{}),
+		url: "http://" + rieAddr + "/2015-03-31/functions/function/invocations"}
 	cmd.Stdout, cmd.Stderr = e.logs, e.logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	proc.DieWithParent(cmd)
 	e.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start emulator: %v", err)
@@ -260,7 +260,9 @@ exec "$chroot" "$root" "$@"`
 			t.Logf("emulator and function output (%s):\n%s", root, e.logs.String())
 		}
 	})
-	waitPort(t, riePort, e.done, e.logs)
+	if err := proc.WaitPort(rieAddr, 30*time.Second, e.done); err != nil {
+		t.Fatalf("emulator: %v:\n%s", err, e.logs.String())
+	}
 	e.ready = time.Now()
 	return e
 }
@@ -482,54 +484,9 @@ func checkJPEG(t *testing.T, what string, b []byte, w, h int) {
 
 // ---- versitygw and S3 -------------------------------------------------------------------------
 
-func startVersitygw(t *testing.T, bin string) string {
+func putObject(t *testing.T, srv *s3test.Server, k string, b []byte, ct string) {
 	t.Helper()
-	dir := t.TempDir()
-	data, meta := filepath.Join(dir, "data"), filepath.Join(dir, "meta")
-	for _, d := range []string{data, meta} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	port := freePort(t)
-	cmd := exec.Command(bin, "--access", accessKey, "--secret", secretKey, "--region", region,
-		"--port", fmt.Sprintf("127.0.0.1:%d", port), "--quiet",
-		"posix", "--sidecar", meta, data) // sidecar metadata: no xattrs needed on TMPDIR's filesystem
-	logs := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID=", "ROOT_SECRET_ACCESS_KEY=")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("versitygw: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-		if t.Failed() {
-			t.Logf("versitygw output:\n%s", logs.String())
-		}
-	})
-	waitPort(t, port, done, logs)
-	return fmt.Sprintf("http://127.0.0.1:%d", port)
-}
-
-func s3Client(endpoint string) *s3.Client {
-	return s3.New(s3.Options{
-		Region:       region,
-		BaseEndpoint: aws.String(endpoint),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secretKey, ""),
-		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
-	})
-}
-
-func putObject(t *testing.T, c *s3.Client, k string, b []byte, ct string) {
-	t.Helper()
-	if _, err := c.PutObject(context.Background(), &s3.PutObjectInput{
-		Bucket: aws.String(bucket), Key: aws.String(k), Body: bytes.NewReader(b), ContentType: aws.String(ct),
-	}); err != nil {
+	if err := srv.PutObject(context.Background(), k, b, ct); err != nil {
 		t.Fatalf("put %q: %v", k, err)
 	}
 }
@@ -559,47 +516,6 @@ func functionEnv(s3url string) []string {
 }
 
 // ---- tools ------------------------------------------------------------------------------------
-
-// goTool returns the named binary from GOBIN or GOPATH/bin, or installs the pinned package into
-// a cache folder (CGO_ENABLED=0, so the result is static).
-func goTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("go not on PATH: %v", err)
-	}
-	var dirs []string
-	if out, err := exec.Command(goBin, "env", "GOBIN", "GOPATH").Output(); err == nil {
-		lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-		if len(lines) == 2 {
-			if lines[0] != "" {
-				dirs = append(dirs, lines[0])
-			}
-			for _, p := range filepath.SplitList(lines[1]) {
-				dirs = append(dirs, filepath.Join(p, "bin"))
-			}
-		}
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	own := filepath.Join(cache, "imgorigin-e2e", "bin")
-	dirs = append([]string{own}, dirs...)
-	for _, d := range dirs {
-		p := filepath.Join(d, name)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && (name != "aws-lambda-rie" || checkStatic(p) == nil) {
-			return p
-		}
-	}
-	t.Logf("installing %s", pkg)
-	cmd := exec.Command(goBin, "install", pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOBIN="+own, "GOFLAGS=")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go install %s: %v\n%s", pkg, err, out)
-	}
-	return filepath.Join(own, name)
-}
 
 // checkStatic fails for an executable that needs a dynamic loader.
 func checkStatic(path string) error {
@@ -708,36 +624,6 @@ func copyFile(t *testing.T, src, dst string, mode os.FileMode) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// waitPort waits until something listens on the loopback port, or the process ends.
-func waitPort(t *testing.T, port int, done <-chan struct{}, logs *syncBuffer) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-done:
-			t.Fatalf("process ended before listening on %d:\n%s", port, logs.String())
-		default:
-		}
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	t.Fatalf("nothing listens on 127.0.0.1:%d after 30s:\n%s", port, logs.String())
-}
-
 // lookPath finds a host tool, in /usr/sbin and /sbin too.
 func lookPath(t *testing.T, name string) string {
 	t.Helper()
@@ -767,19 +653,11 @@ func trim(b []byte) string {
 	return string(b)
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	addr, err := proc.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdaurl"
 
-	"github.com/imgorigin/imgorigin/cmd/internal/app"
+	"github.com/imgorigin/imgorigin/internal/app"
 )
 
 func main() {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/imgorigin/imgorigin/cmd/internal/app"
 	"github.com/imgorigin/imgorigin/handler/s3event"
+	"github.com/imgorigin/imgorigin/internal/app"
 )
 
 func main() {

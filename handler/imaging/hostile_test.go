@@ -27,10 +27,10 @@ import (
 	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/config"
 	"github.com/imgorigin/imgorigin/handler/format"
-	"github.com/imgorigin/imgorigin/handler/internal/s3test"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
+	"github.com/imgorigin/imgorigin/internal/s3test"
 )
 
 // checkVariant asserts that body is an image in format (image.Decode's name, or "avif") of
@@ -107,18 +107,12 @@ func TestHostileCorpusResize(t *testing.T) {
 // corpusHandler is the real handler over a real S3 server, with config's defaults.
 func corpusHandler(srv *s3test.Server) *handler.Handler {
 	cfg := config.Default()
-	return handler.New(handler.Options{
-		Originals:       &s3store.Bucket{Client: srv.Client, Name: srv.Bucket, MaxBytes: cfg.MaxSourceBytes},
-		Variants:        &s3store.Bucket{Client: srv.Client, Name: srv.Bucket},
-		Resizer:         corpusResizer(),
-		OriginalsPrefix: cfg.OriginalsPrefix,
-		Sizes:           cfg.Sizes,
-		PrewarmSizes:    cfg.PrewarmSizes,
-		CacheControl:    cfg.CacheControl,
-		ErrorCache:      cfg.ErrorCacheControl,
-		LRUBytes:        0,
-		Logger:          slog.New(slog.DiscardHandler),
-	})
+	opt := handler.OptionsFrom(cfg)
+	opt.Originals = &s3store.Bucket{Client: srv.Client, Name: srv.Bucket, MaxBytes: cfg.MaxSourceBytes}
+	opt.Variants = &s3store.Bucket{Client: srv.Client, Name: srv.Bucket}
+	opt.Resizer = corpusResizer()
+	opt.LRUBytes, opt.Logger = 0, slog.New(slog.DiscardHandler)
+	return handler.New(opt)
 }
 
 func statusFor(want error) int {

@@ -57,21 +57,11 @@ func Stores(ctx context.Context, cfg config.Config, dir, cacheDir string) (origi
 
 // Handler builds the handler over the given stores with libvips behind it; inv may be nil.
 func Handler(cfg config.Config, originals, variants handler.Store, inv handler.Invalidator, log *slog.Logger) *handler.Handler {
-	return handler.New(handler.Options{
-		Invalidator:     inv,
-		Originals:       originals,
-		Variants:        variants,
-		Resizer:         Resizer(cfg),
-		OriginalsPrefix: cfg.OriginalsPrefix,
-		Sizes:           cfg.Sizes,
-		PrewarmSizes:    cfg.PrewarmSizes,
-		CacheControl:    cfg.CacheControl,
-		ErrorCache:      cfg.ErrorCacheControl,
-		LRUBytes:        cfg.LRUBytes,
-		LRUTTL:          cfg.LRUTTL,
-		Logger:          log,
-		Metrics:         os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), // EMF metrics on Lambda only
-	})
+	opt := handler.OptionsFrom(cfg)
+	opt.Originals, opt.Variants, opt.Resizer, opt.Invalidator = originals, variants, Resizer(cfg), inv
+	opt.Logger = log
+	opt.Metrics = os.Getenv("AWS_LAMBDA_FUNCTION_NAME") // EMF metrics on Lambda only
+	return handler.New(opt)
 }
 
 // Invalidator is the CloudFront distribution to purge when an original changes, or nil when
