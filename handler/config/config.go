@@ -30,13 +30,14 @@ const (
 	EnvMaxSourcePixels = "MAX_SOURCE_PIXELS"
 	EnvMaxFrames       = "MAX_FRAMES"
 	EnvDistributionID  = "CLOUDFRONT_DISTRIBUTION_ID"
+	EnvWorkTimeout     = "WORK_TIMEOUT"
 )
 
 // Vars is every variable Load reads (the SDK's own AWS_* variables aside).
 var Vars = []string{
 	EnvBucket, EnvOriginalsPrefix, EnvSizes, EnvPrewarmSizes, EnvPathStyle, EnvJPEGQuality,
 	EnvCacheControl, EnvErrorCache, EnvLRUBytes, EnvLRUTTL, EnvMaxSourceBytes, EnvMaxSourcePixels, EnvMaxFrames,
-	EnvDistributionID,
+	EnvDistributionID, EnvWorkTimeout,
 }
 
 // Defaults.
@@ -51,6 +52,7 @@ const (
 	DefaultMaxSourceBytes  = 40 << 20
 	DefaultMaxSourcePixels = 100_000_000
 	DefaultMaxFrames       = 200
+	DefaultWorkTimeout     = 25 * time.Second
 )
 
 // Config is the whole configuration. Zero values are not valid; start from Default or Load.
@@ -69,6 +71,7 @@ type Config struct {
 	MaxSourcePixels   int64         // declared width*height above this is refused before decoding (422)
 	MaxFrames         int           // animation frames above this are refused (422)
 	DistributionID    string        // CloudFront distribution to invalidate when an original changes
+	WorkTimeout       time.Duration // bounds a shared miss (fetch, resize, store); below the function's timeout
 }
 
 // Default returns the configuration with every default applied.
@@ -86,6 +89,7 @@ func Default() Config {
 		MaxSourceBytes:    DefaultMaxSourceBytes,
 		MaxSourcePixels:   DefaultMaxSourcePixels,
 		MaxFrames:         DefaultMaxFrames,
+		WorkTimeout:       DefaultWorkTimeout,
 	}
 }
 
@@ -158,6 +162,13 @@ func Load(getenv func(string) string) (Config, error) {
 	num(EnvMaxFrames, &f)
 	c.MaxFrames = int(f)
 	str(EnvDistributionID, &c.DistributionID)
+	if v := strings.TrimSpace(getenv(EnvWorkTimeout)); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 25s", EnvWorkTimeout, v))
+		}
+		c.WorkTimeout = d
+	}
 
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)

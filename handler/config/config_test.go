@@ -45,6 +45,7 @@ func TestDefaults(t *testing.T) {
 		MaxSourcePixels:   config.DefaultMaxSourcePixels,
 		MaxFrames:         config.DefaultMaxFrames,
 		DistributionID:    "",
+		WorkTimeout:       config.DefaultWorkTimeout,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load(empty) =\n%+v\nwant\n%+v", c, want)
@@ -114,6 +115,7 @@ func TestEveryVarChangesConfig(t *testing.T) {
 		config.EnvMaxSourcePixels: {"1000000", func(c *config.Config) { c.MaxSourcePixels = 1_000_000 }},
 		config.EnvMaxFrames:       {"3", func(c *config.Config) { c.MaxFrames = 3 }},
 		config.EnvDistributionID:  {"E2EXAMPLE123", func(c *config.Config) { c.DistributionID = "E2EXAMPLE123" }},
+		config.EnvWorkTimeout:     {"12s", func(c *config.Config) { c.WorkTimeout = 12 * time.Second }},
 	}
 	for _, name := range config.Vars {
 		row, ok := rows[name]
@@ -235,6 +237,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{config.EnvLRUTTL, map[string]string{config.EnvLRUTTL: "60"}}, // no unit
 		{config.EnvLRUTTL, map[string]string{config.EnvLRUTTL: "0s"}},
 		{config.EnvLRUTTL, map[string]string{config.EnvLRUTTL: "-1s"}},
+		{config.EnvWorkTimeout, map[string]string{config.EnvWorkTimeout: "25"}}, // no unit
+		{config.EnvWorkTimeout, map[string]string{config.EnvWorkTimeout: "0s"}},
+		{config.EnvWorkTimeout, map[string]string{config.EnvWorkTimeout: "-5s"}},
 	} {
 		c, err := config.Load(env(tc.env))
 		if err == nil {

@@ -69,6 +69,7 @@ func Handler(cfg config.Config, originals, variants handler.Store, inv handler.I
 		ErrorCache:      cfg.ErrorCacheControl,
 		LRUBytes:        cfg.LRUBytes,
 		LRUTTL:          cfg.LRUTTL,
+		WorkTimeout:     cfg.WorkTimeout,
 		Logger:          log,
 		Metrics:         os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), // EMF metrics on Lambda only
 	})
