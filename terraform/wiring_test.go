@@ -1226,7 +1226,12 @@ func (m *module) validates(name string, v cty.Value) bool {
 	if err != nil {
 		return false
 	}
-	for _, val := range children(m.variables[name], "validation") {
+	return mm.valid(name)
+}
+
+// valid reports whether every validation block of variable name accepts its current value.
+func (mm *module) valid(name string) bool {
+	for _, val := range children(mm.variables[name], "validation") {
 		c, ok, err := mm.attr(val, "condition")
 		if !ok || err != nil || !c.IsKnown() || c.IsNull() || c.Type() != cty.Bool || !c.True() {
 			return false
@@ -1345,8 +1350,14 @@ var directVars = []struct {
 func checkNumericBounds(m *module) problems {
 	var p problems
 	for _, name := range numberVars(m) {
-		if len(children(m.variables[name], "validation")) == 0 {
-			p.add("var.%s is a number without a validation block", name)
+		n := 0
+		for _, v := range children(m.variables[name], "validation") {
+			if _, ok := v.Body.Attributes["condition"]; ok {
+				n++
+			}
+		}
+		if n == 0 {
+			p.add("var.%s is a number without a validation condition", name)
 		}
 	}
 	direct := map[string]bool{}
@@ -1358,12 +1369,12 @@ func checkNumericBounds(m *module) problems {
 		}
 		for _, c := range boundCandidates {
 			v := cty.MustParseNumberVal(c)
-			valid := m.validates(d.variable, v)
 			mm, err := m.with(map[string]cty.Value{d.variable: v})
 			if err != nil {
 				p.add("var.%s = %s: %v", d.variable, c, err)
 				continue
 			}
+			valid := mm.valid(d.variable)
 			for _, fn := range d.functions {
 				b := mm.function(fn, &p)
 				if b == nil {
@@ -1387,17 +1398,25 @@ func checkNumericBounds(m *module) problems {
 		}
 	}
 	// The other numbers that reach an environment: whatever Terraform accepts, config accepts.
+	reaches := map[string]bool{}
+	for _, fn := range []string{"origin", "prewarm"} {
+		if b := m.resources["aws_lambda_function."+fn]; b != nil {
+			for _, e := range children(b, "environment") {
+				if a, ok := e.Body.Attributes["variables"]; ok {
+					for _, r := range m.refs(a.Expr) {
+						reaches[strings.TrimPrefix(r, "var.")] = strings.HasPrefix(r, "var.")
+					}
+				}
+			}
+		}
+	}
 	for _, name := range numberVars(m) {
-		if direct[name] {
+		if direct[name] || !reaches[name] {
 			continue
 		}
 		for _, c := range boundCandidates {
-			v := cty.MustParseNumberVal(c)
-			if !m.validates(name, v) {
-				continue
-			}
-			mm, err := m.with(map[string]cty.Value{name: v})
-			if err != nil {
+			mm, err := m.with(map[string]cty.Value{name: cty.MustParseNumberVal(c)})
+			if err != nil || !mm.valid(name) {
 				continue
 			}
 			for _, fn := range []string{"origin", "prewarm"} {
@@ -2269,11 +2288,93 @@ func TestBrokenWiringIsCaught(t *testing.T) {
 			`      values   = local.listable_prefixes`, `      values   = ["*"]`, checkIAM},
 		{"origin may delete variants", "iam.tf",
 			`actions   = ["s3:GetObject", "s3:PutObject"]`, `actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]`, checkIAM},
+
+		// Bounded fan-out.
+		{"pre-warm without reserved concurrency", "lambda.tf",
+			"  reserved_concurrent_executions = var.prewarm_reserved_concurrency\n", "", checkConcurrency},
+		{"pre-warm concurrency may be 0", "variables.tf",
+			"var.prewarm_reserved_concurrency >= 1", "var.prewarm_reserved_concurrency >= 0", checkConcurrency},
+		{"origin cap ignored", "lambda.tf",
+			"reserved_concurrent_executions = var.origin_reserved_concurrency == null ? -1 : var.origin_reserved_concurrency", "reserved_concurrent_executions = -1", checkConcurrency},
+		// Settings that cannot be wrong.
+		{"max_source_bytes may be 0", "variables.tf",
+			"var.max_source_bytes >= 1", "var.max_source_bytes >= 0", checkNumericBounds},
+		{"max_frames may be fractional", "variables.tf",
+			"&& floor(var.max_frames) == var.max_frames", "", checkNumericBounds},
+		{"jpeg_quality above config's 100", "variables.tf",
+			"var.jpeg_quality <= 100", "var.jpeg_quality <= 1000", checkNumericBounds},
+		{"lru_bytes beyond int64", "variables.tf",
+			"var.lru_bytes <= 9223372036854775807", "var.lru_bytes <= 1e30", checkNumericBounds},
+		{"numeric variable without validation", "variables.tf",
+			`    condition     = var.origin_5xx_alarm_percent > 0 && var.origin_5xx_alarm_percent <= 100
+    error_message = "origin_5xx_alarm_percent: above 0, at most 100."
+  }`, `  }`, checkNumericBounds},
+		{"origin without WORK_TIMEOUT", "lambda.tf",
+			"      WORK_TIMEOUT        = \"${local.origin_work_timeout_s}s\"\n", "", checkEnvironment},
+		{"WORK_TIMEOUT at the function timeout", "main.tf",
+			"max(1, var.origin_timeout_s - 3)", "var.origin_timeout_s", checkWorkTimeout},
+		{"WORK_TIMEOUT precondition dropped", "lambda.tf",
+			"condition     = local.origin_work_timeout_s < var.origin_timeout_s", "condition     = true", checkWorkTimeout},
+		{"Terraform version unbounded", "versions.tf",
+			`required_version = ">= 1.5, < 2.0"`, `required_version = ">= 1.5"`, checkVersions},
+		{"provider pin loosened", "versions.tf",
+			`version = "~> 6.28"`, `version = ">= 6.0"`, checkVersions},
+		{"empty filter block", "s3.tf",
+			"    filter {\n      prefix = \"\"\n    }", "    filter {}", checkLifecycle},
+		// Cache-busting and versions.
+		{"WAF outside us-east-1", "edge.tf",
+			"  count    = var.waf_rate_limit == null ? 0 : 1\n  provider = aws.us_east_1\n", "  count    = var.waf_rate_limit == null ? 0 : 1\n", checkEdge},
+		{"WAF on by default", "edge.tf",
+			"count    = var.waf_rate_limit == null ? 0 : 1", "count    = 1", checkEdge},
+		{"WAF rule only counts", "edge.tf",
+			"    action {\n      block {}\n    }", "    action {\n      count {}\n    }", checkEdge},
+		{"WAF not attached", "cdn.tf",
+			"web_acl_id      = local.web_acl_arn", "web_acl_id      = var.web_acl_id", checkEdge},
+		{"Origin Shield region ignored", "cdn.tf",
+			"origin_shield_region = origin_shield.value", `origin_shield_region = "us-east-1"`, checkEdge},
+		{"Origin Shield on by default", "cdn.tf",
+			`for_each = var.origin_shield_region == null ? [] : [var.origin_shield_region]`, `for_each = ["us-east-1"]`, checkEdge},
+		{"variant versions kept 30 days", "s3.tf",
+			"        noncurrent_days = 1\n", "        noncurrent_days = 30\n", checkLifecycle},
+		{"variant rule on the wrong prefix", "s3.tf",
+			`prefix = "${rule.value}/"`, `prefix = "variants/${rule.value}/"`, checkLifecycle},
+		{"originals expire after a day", "s3.tf",
+			"      noncurrent_days = var.noncurrent_version_expiration_days", "      noncurrent_days = 1", checkLifecycle},
+		{"404 promise ignores ERROR_CACHE_CONTROL", "cdn.tf",
+			"not_found_edge_ttl_s = max(var.error_caching_min_ttl, local.error_s_maxage != null ? local.error_s_maxage : local.error_max_age)", "not_found_edge_ttl_s = var.error_caching_min_ttl", checkNotFoundTTL},
+		{"README promises another 404 TTL", "README.md",
+			"visible at the edge within **60 s**", "visible at the edge within **10 s**", checkNotFoundTTL},
+		// What an operator sees.
+		{"CDN logs source outside us-east-1", "edge.tf",
+			"  count    = var.cdn_access_logs ? 1 : 0\n  provider = aws.us_east_1\n\n  name         = \"${var.name}-cdn\"", "  count    = var.cdn_access_logs ? 1 : 0\n\n  name         = \"${var.name}-cdn\"", checkCDNLogs},
+		{"CDN logs on by default", "variables.tf",
+			"log_retention_days.\"\n  type        = bool\n  default     = false", "log_retention_days.\"\n  type        = bool\n  default     = true", checkCDNLogs},
+		{"CDN logs of the wrong type", "edge.tf",
+			`log_type     = "ACCESS_LOGS"`, `log_type     = "APPLICATION_LOGS"`, checkCDNLogs},
+		{"an alarm tells no one", "monitoring.tf",
+			"  alarm_actions       = local.alarm_actions\n", "  alarm_actions       = []\n", checkAlarms},
+		{"alarm topic variable ignored", "monitoring.tf",
+			"alarm_topic_arn = var.alarm_topic_arn != null ? var.alarm_topic_arn : aws_sns_topic.alarms[0].arn", "alarm_topic_arn = aws_sns_topic.alarms[0].arn", checkAlarms},
+		{"no pre-warm throttles alarm", "monitoring.tf",
+			"  metric_name         = \"Throttles\"\n  dimensions          = { FunctionName = local.prewarm_function_name }", "  metric_name         = \"Invocations\"\n  dimensions          = { FunctionName = local.prewarm_function_name }", checkAlarms},
+		{"no pre-warm errors alarm", "monitoring.tf",
+			"  metric_name         = \"Errors\"\n  dimensions          = { FunctionName = local.prewarm_function_name }", "  metric_name         = \"Errors\"\n  dimensions          = { FunctionName = local.origin_function_name }", checkAlarms},
+		{"duration alarm past the timeout", "monitoring.tf",
+			"threshold           = var.origin_timeout_s * 1000 * var.origin_duration_alarm_percent / 100", "threshold           = var.origin_timeout_s * 1000 * 2", checkAlarms},
+		{"SNS delivery alarm on another topic", "monitoring.tf",
+			"dimensions          = { TopicName = local.topic_name }", `dimensions          = { TopicName = "other" }`, checkAlarms},
+		{"CloudWatch may not use the topic key", "sns.tf",
+			`identifiers = ["cloudwatch.amazonaws.com"]`, `identifiers = ["logs.amazonaws.com"]`, checkAlarms},
+		{"role output names the wrong role", "outputs.tf",
+			"value       = aws_iam_role.prewarm.arn", "value       = aws_iam_role.origin.arn", checkOutputs},
+		{"README without the production section", "README.md",
+			"## Running it in production", "## Notes", checkReadme},
 	}
 	files, err := filepath.Glob("*.tf")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no *.tf files: %v", err)
 	}
+	files = append(files, "README.md")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
