@@ -5,7 +5,10 @@ package terraform_test
 // handler/config reads, with config's defaults; the bucket notification filters on the originals
 // prefix; the functions run the zips `make package` writes; the function URL is IAM-authenticated
 // and streaming; CloudFront holds both invoke permissions; IAM covers exactly the originals prefix
-// (read) and the variant prefixes (read/write).
+// (read) and the variant prefixes (read/write). The production settings of issue 11 too: numeric
+// bounds equal to config's, WORK_TIMEOUT below the timeout, reserved concurrency, WAF / Origin
+// Shield / v2 logs (off by default, in us-east-1), lifecycle, alarms on one topic, outputs,
+// version pins and the promised 404 edge TTL.
 //
 // Expressions are evaluated as Terraform would with the variables' defaults. A reference to a
 // resource or data source evaluates to a placeholder string such as
@@ -1220,6 +1223,30 @@ func checkIAM(m *module) problems {
 
 // ---- Production settings (issue 11) ---------------------------------------------------------
 
+// showVars renders -var style settings for messages: "origin_timeout_s=1 work_timeout_s=15".
+func showVars(vars map[string]cty.Value) string {
+	if len(vars) == 0 {
+		return "defaults"
+	}
+	var out []string
+	for k, v := range vars {
+		var s string
+		switch {
+		case v.IsNull():
+			s = "null"
+		case v.Type() == cty.Number:
+			s = v.AsBigFloat().Text('g', -1)
+		case v.Type() == cty.String:
+			s = strconv.Quote(v.AsString())
+		default:
+			s = v.GoString()
+		}
+		out = append(out, k+"="+s)
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
+
 // validates reports whether every validation block of variable name accepts v.
 func (m *module) validates(name string, v cty.Value) bool {
 	mm, err := m.with(map[string]cty.Value{name: v})
@@ -1454,7 +1481,7 @@ func checkWorkTimeout(m *module) problems {
 	for i, vars := range combos {
 		mm, err := m.with(vars)
 		if err != nil {
-			p.add("%v: %v", vars, err)
+			p.add("%v: %v", showVars(vars), err)
 			continue
 		}
 		fn := mm.function("origin", &p)
@@ -1463,12 +1490,12 @@ func checkWorkTimeout(m *module) problems {
 		}
 		env, _, err := mm.environment(fn)
 		if err != nil {
-			p.add("%v: origin environment: %v", vars, err)
+			p.add("%v: origin environment: %v", showVars(vars), err)
 			continue
 		}
 		cfg, err := config.Load(func(k string) string { return env[k] })
 		if err != nil {
-			p.add("%v: config.Load: %v", vars, err)
+			p.add("%v: config.Load: %v", showVars(vars), err)
 			continue
 		}
 		tv, _, _ := mm.attr(fn, "timeout")
@@ -1479,7 +1506,7 @@ func checkWorkTimeout(m *module) problems {
 			p.add("defaults: WORK_TIMEOUT=%s with a %s function timeout (failed preconditions: %v)", env[config.EnvWorkTimeout], timeout, failed)
 		}
 		if len(failed) == 0 && cfg.WorkTimeout >= timeout {
-			p.add("%v: WORK_TIMEOUT=%s is not below the origin's %s timeout, and no precondition stops it", vars, env[config.EnvWorkTimeout], timeout)
+			p.add("%v: WORK_TIMEOUT=%s is not below the origin's %s timeout, and no precondition stops it", showVars(vars), env[config.EnvWorkTimeout], timeout)
 		}
 	}
 	return p
@@ -1627,7 +1654,7 @@ func checkEdge(m *module) problems {
 		}
 		v, _, err := mm.attr(dist, "web_acl_id")
 		if err != nil || v.IsNull() != tc.want.IsNull() || !v.IsNull() && !v.Equals(tc.want).True() {
-			p.add("distribution web_acl_id with %v is %#v (%v), want %#v", tc.vars, v, err, tc.want)
+			p.add("distribution web_acl_id with %v is %#v (%v), want %#v", showVars(tc.vars), v, err, tc.want)
 		}
 	}
 	// Origin Shield: off by default, in the named region when set.
@@ -1659,7 +1686,7 @@ func checkEdge(m *module) problems {
 			want = nil
 		}
 		if !slices.Equal(got, want) {
-			p.add("origin shield with %v: %v, want %v", tc.vars, got, want)
+			p.add("origin shield with %v: %v, want %v", showVars(tc.vars), got, want)
 		}
 	}
 	return p
@@ -1816,13 +1843,13 @@ func checkLifecycle(m *module) problems {
 				continue
 			}
 			if !r.noncurrent.Equals(daysV).True() {
-				p.add("%v: rule %q expires noncurrent originals after %#v days, want var.noncurrent_version_expiration_days (%#v)", vars, r.id, r.noncurrent, daysV)
+				p.add("%v: rule %q expires noncurrent originals after %#v days, want var.noncurrent_version_expiration_days (%#v)", showVars(vars), r.id, r.noncurrent, daysV)
 			} else {
 				kept = true
 			}
 		}
 		if !kept {
-			p.add("%v: no rule expires noncurrent originals after var.noncurrent_version_expiration_days", vars)
+			p.add("%v: no rule expires noncurrent originals after var.noncurrent_version_expiration_days", showVars(vars))
 		}
 		// Variants: 1 day under each size's prefix.
 		for _, s := range sizes {
@@ -1833,7 +1860,7 @@ func checkLifecycle(m *module) problems {
 				}
 			}
 			if !found {
-				p.add("%v: no enabled rule expires noncurrent versions under %s/ after 1 day", vars, s)
+				p.add("%v: no enabled rule expires noncurrent versions under %s/ after 1 day", showVars(vars), s)
 			}
 		}
 	}
@@ -1898,14 +1925,14 @@ func checkAlarms(m *module) problems {
 			for _, attr := range []string{"alarm_actions", "ok_actions"} {
 				got, err := mm.strList(a, attr)
 				if err != nil || !slices.Equal(got, []string{tc.want}) {
-					p.add("alarm %s: %s = %v (%v) with %v, want [%s]", name, attr, got, err, tc.vars, tc.want)
+					p.add("alarm %s: %s = %v (%v) with %v, want [%s]", name, attr, got, err, showVars(tc.vars), tc.want)
 				}
 			}
 		}
 		if o := m.outputs["alarm_topic_arn"]; o == nil {
 			p.add("no output alarm_topic_arn")
 		} else if s, err := mm.str(o, "value"); err != nil || s != tc.want {
-			p.add("output alarm_topic_arn = %q (%v) with %v, want %s", s, err, tc.vars, tc.want)
+			p.add("output alarm_topic_arn = %q (%v) with %v, want %s", s, err, showVars(tc.vars), tc.want)
 		}
 	}
 
