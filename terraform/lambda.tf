@@ -99,7 +99,7 @@ resource "aws_lambda_function" "origin" {
     }
     precondition {
       condition     = local.origin_work_timeout_s < var.origin_timeout_s
-      error_message = "work_timeout_s (WORK_TIMEOUT) must be below origin_timeout_s, or Lambda kills the function in the middle of a miss instead of the miss giving up with a 503."
+      error_message = "work_timeout_s (WORK_TIMEOUT) must be below origin_timeout_s, or Lambda kills the function in the middle of a miss instead of the miss giving up with a 504."
     }
   }
 

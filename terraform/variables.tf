@@ -232,7 +232,7 @@ variable "vips_concurrency" {
 }
 
 variable "work_timeout_s" {
-  description = "WORK_TIMEOUT of the origin function, seconds: the longest one miss (fetch, resize, store) may take, whoever waits for it; then the request is a 503 and the function is still alive to answer and log it. null: origin_timeout_s - 3 (at least 1). Must be below origin_timeout_s."
+  description = "WORK_TIMEOUT of the origin function, seconds: the longest one miss (fetch, resize, store) may take, whoever waits for it; then the request is a 504 and the function is still alive to answer and log it. null: origin_timeout_s - 3 (at least 1). Must be below origin_timeout_s."
   type        = number
   default     = null
 
