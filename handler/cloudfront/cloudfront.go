@@ -86,9 +86,16 @@ func (i *Invalidator) Invalidate(ctx context.Context, paths []string) error {
 		}
 		// Full jitter: a uniformly random wait up to the exponential step, so that many
 		// functions refused at the same moment do not come back at the same moment.
-		step := min(maxDelay, first<<min(attempt-1, 30))
-		wait := rand.N(step + 1)
-		if hasDeadline && time.Until(deadline) < wait+reserve || !hasDeadline && attempt >= maxAttempts {
+		wait := rand.N(backoffStep(first, maxDelay, attempt) + 1)
+		if hasDeadline {
+			// The last attempt may come sooner than drawn, never later than Reserve before
+			// the deadline.
+			left := time.Until(deadline) - reserve
+			if left <= 0 {
+				return fmt.Errorf("%w after %d attempts: %w", ErrOutOfTime, attempt, err)
+			}
+			wait = min(wait, left)
+		} else if attempt >= maxAttempts {
 			return fmt.Errorf("%w after %d attempts: %w", ErrOutOfTime, attempt, err)
 		}
 		t := time.NewTimer(wait)
@@ -99,6 +106,16 @@ func (i *Invalidator) Invalidate(ctx context.Context, paths []string) error {
 		case <-t.C:
 		}
 	}
+}
+
+// backoffStep is the longest wait after the given attempt (1, 2, ...): first, doubling each
+// time, at most maxDelay.
+func backoffStep(first, maxDelay time.Duration, attempt int) time.Duration {
+	step := first
+	for i := 1; i < attempt && step < maxDelay; i++ {
+		step *= 2
+	}
+	return min(step, maxDelay)
 }
 
 // retryable: CloudFront's TooManyInvalidationsInProgress, throttling, and what the SDK itself
