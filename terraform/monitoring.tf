@@ -87,7 +87,7 @@ locals {
       width  = 12
       height = 6
       properties = {
-        title  = "Pre-warm: failures and failed events waiting"
+        title  = "Pre-warm: failures, throttles, queued events, failed events waiting"
         region = local.region
         period = 300
         view   = "timeSeries"
@@ -95,6 +95,8 @@ locals {
           concat([local.metric_namespace, "PrewarmFailures"], local.prewarm_dim, [{ stat = "Sum" }]),
           ["AWS/Lambda", "Invocations", "FunctionName", local.prewarm_function_name, { stat = "Sum" }],
           ["AWS/Lambda", "Errors", "FunctionName", local.prewarm_function_name, { stat = "Sum" }],
+          ["AWS/Lambda", "Throttles", "FunctionName", local.prewarm_function_name, { stat = "Sum", label = "throttled (uploads queueing)" }],
+          ["AWS/Lambda", "AsyncEventAge", "FunctionName", local.prewarm_function_name, { stat = "Maximum", yAxis = "right", label = "oldest queued event (ms)" }],
           ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.prewarm_failures.name, { stat = "Maximum", label = "in failure queue" }],
         ]
       }
