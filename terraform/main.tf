@@ -48,11 +48,11 @@ locals {
   # PREWARM_SIZES defaults to SIZES, as in handler/config.
   prewarm_sizes = var.prewarm_sizes == null ? var.sizes : var.prewarm_sizes
 
-  # libvips threads per image: one per vCPU that the memory size buys (1769 MB = 1 vCPU).
   # WORK_TIMEOUT of the origin: a shared miss gives up (504) before Lambda kills the function,
   # leaving time to answer and log. config.Load reads "<n>s".
   origin_work_timeout_s = var.work_timeout_s != null ? var.work_timeout_s : max(1, var.origin_timeout_s - 3)
 
+  # libvips threads per image: one per vCPU that the memory size buys (1769 MB = 1 vCPU).
   origin_vips_concurrency  = var.vips_concurrency != null ? var.vips_concurrency : max(1, floor(var.origin_memory_mb / 1769))
   prewarm_vips_concurrency = var.vips_concurrency != null ? var.vips_concurrency : max(1, floor(var.prewarm_memory_mb / 1769))
 }
