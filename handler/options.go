@@ -14,5 +14,6 @@ func OptionsFrom(cfg config.Config) Options {
 		ErrorCache:      cfg.ErrorCacheControl,
 		LRUBytes:        cfg.LRUBytes,
 		LRUTTL:          cfg.LRUTTL,
+		WorkTimeout:     cfg.WorkTimeout,
 	}
 }

@@ -16,6 +16,18 @@ locals {
   # among them: CloudFront does not cache 422 at all, and caches 415 only as long as the
   # answer's own Cache-Control (ERROR_CACHE_CONTROL) says.
   cached_error_codes = [400, 403, 404, 405, 414, 500, 501, 502, 503, 504]
+
+  # How long a 404 stays at the edge: CloudFront keeps an error for the larger of the error
+  # caching minimum TTL and the answer's own s-maxage (else max-age), ERROR_CACHE_CONTROL.
+  # This is how long an original uploaded just after a viewer asked for it can stay invisible
+  # there (the pre-warm function invalidates replaced variants only: invalidating every first
+  # upload would cost a path per size per upload). README and outputs promise this number.
+  error_s_maxage       = try(tonumber(regex("s-maxage=([0-9]+)", var.error_cache_control)[0]), null)
+  error_max_age        = try(tonumber(regex("(?:^|[ ,])max-age=([0-9]+)", var.error_cache_control)[0]), 0)
+  not_found_edge_ttl_s = max(var.error_caching_min_ttl, local.error_s_maxage != null ? local.error_s_maxage : local.error_max_age)
+
+  # The web ACL: the operator's own, or this module's rate limit (edge.tf), or none.
+  web_acl_arn = var.web_acl_id != null ? var.web_acl_id : (var.waf_rate_limit != null ? aws_wafv2_web_acl.rate_limit[0].arn : null)
 }
 
 resource "aws_cloudfront_origin_access_control" "origin" {
@@ -72,9 +84,9 @@ resource "aws_cloudfront_origin_request_policy" "nothing_from_viewer" {
   }
 }
 
-# No WAF by default (a web ACL costs a monthly fee); pass var.web_acl_id to attach one.
-# Standard logs are off: they need an ACL-enabled log bucket, and the origin function logs every
-# request that CloudFront does not answer from its cache.
+# No WAF by default (a web ACL costs a monthly fee): var.waf_rate_limit makes one (edge.tf), or
+# var.web_acl_id attaches your own. Standard logs are the v2 kind, behind var.cdn_access_logs
+# (edge.tf); tfsec only knows the legacy logging_config block, which needs an ACL-enabled bucket.
 # With the default *.cloudfront.net certificate CloudFront itself fixes the viewer TLS policy;
 # with var.acm_certificate_arn set, the minimum is TLSv1.2_2021.
 #tfsec:ignore:aws-cloudfront-enable-waf
@@ -87,7 +99,7 @@ resource "aws_cloudfront_distribution" "cdn" {
   price_class     = var.price_class
   http_version    = "http2and3"
   is_ipv6_enabled = true
-  web_acl_id      = var.web_acl_id
+  web_acl_id      = local.web_acl_arn
 
   origin {
     origin_id                = local.cdn_origin_id
@@ -102,6 +114,16 @@ resource "aws_cloudfront_distribution" "cdn" {
       origin_read_timeout      = var.origin_read_timeout_s
       origin_keepalive_timeout = 5
     }
+
+    # Optional: one regional cache in front of the function for every edge (var.origin_shield_region).
+    dynamic "origin_shield" {
+      for_each = var.origin_shield_region == null ? [] : [var.origin_shield_region]
+
+      content {
+        enabled              = true
+        origin_shield_region = origin_shield.value
+      }
+    }
   }
 
   default_cache_behavior {
@@ -115,7 +137,7 @@ resource "aws_cloudfront_distribution" "cdn" {
   }
 
   # Errors are kept briefly: a 404 for an original that is uploaded a moment later, or a 503
-  # during a storage hiccup, must not stick.
+  # during a storage hiccup, must not stick (local.not_found_edge_ttl_s).
   dynamic "custom_error_response" {
     for_each = local.cached_error_codes
 
@@ -142,6 +164,10 @@ resource "aws_cloudfront_distribution" "cdn" {
     precondition {
       condition     = length(var.aliases) == 0 || var.acm_certificate_arn != null
       error_message = "aliases need acm_certificate_arn (an ACM certificate in us-east-1 that covers them)."
+    }
+    precondition {
+      condition     = var.web_acl_id == null || var.waf_rate_limit == null
+      error_message = "web_acl_id and waf_rate_limit exclude each other: add a rate-based rule to your own web ACL instead."
     }
   }
 }

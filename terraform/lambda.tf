@@ -7,6 +7,7 @@
 #                             ($VIPSHOME/x86_64-linux-gnu/vips-modules-8.14)
 #   VIPS_BLOCK_UNTRUSTED=1    loaders libvips marks untrusted (e.g. ImageMagick, PDF) stay off
 #   VIPS_CONCURRENCY          worker threads per image
+#   WORK_TIMEOUT              origin only: below its timeout (main.tf, local.origin_work_timeout_s)
 # Neither function gets S3_PATH_STYLE (only for local S3-compatible servers). Only prewarm gets
 # CLOUDFRONT_DISTRIBUTION_ID: origin -> distribution -> origin would be a cycle, and only the
 # pre-warm path invalidates. terraform/wiring_test.go checks these maps against handler/config.
@@ -58,6 +59,9 @@ resource "aws_lambda_function" "origin" {
   memory_size   = var.origin_memory_mb
   timeout       = var.origin_timeout_s
 
+  # Optional cap (-1: the account's unreserved pool).
+  reserved_concurrent_executions = var.origin_reserved_concurrency == null ? -1 : var.origin_reserved_concurrency
+
   s3_bucket        = aws_s3_object.origin_zip.bucket
   s3_key           = aws_s3_object.origin_zip.key
   source_code_hash = filebase64sha256(local.origin_zip)
@@ -75,6 +79,7 @@ resource "aws_lambda_function" "origin" {
       MAX_SOURCE_BYTES    = tostring(var.max_source_bytes)
       MAX_SOURCE_PIXELS   = tostring(var.max_source_pixels)
       MAX_FRAMES          = tostring(var.max_frames)
+      WORK_TIMEOUT        = "${local.origin_work_timeout_s}s"
 
       VIPSHOME             = "/var/task"
       VIPS_BLOCK_UNTRUSTED = "1"
@@ -91,6 +96,10 @@ resource "aws_lambda_function" "origin" {
     precondition {
       condition     = var.origin_timeout_s < var.origin_read_timeout_s
       error_message = "origin_timeout_s must be below origin_read_timeout_s, or CloudFront answers 504 while the function is still working."
+    }
+    precondition {
+      condition     = local.origin_work_timeout_s < var.origin_timeout_s
+      error_message = "work_timeout_s (WORK_TIMEOUT) must be below origin_timeout_s, or Lambda kills the function in the middle of a miss instead of the miss giving up with a 504."
     }
   }
 
@@ -117,6 +126,11 @@ resource "aws_lambda_function" "prewarm" {
   architectures = [var.architecture]
   memory_size   = var.prewarm_memory_mb
   timeout       = var.prewarm_timeout_s
+
+  # At most this many uploads at once: a bulk upload waits in Lambda's asynchronous queue
+  # instead of taking the account's concurrency from the origin function (README: running it
+  # in production, for sizing).
+  reserved_concurrent_executions = var.prewarm_reserved_concurrency
 
   s3_bucket        = aws_s3_object.prewarm_zip.bucket
   s3_key           = aws_s3_object.prewarm_zip.key

@@ -12,6 +12,10 @@
 # The AWS/Lambda, AWS/SQS and AWS/CloudFront metrics below come from AWS itself.
 
 locals {
+  # Every alarm notifies one topic: var.alarm_topic_arn, or the one below.
+  alarm_topic_arn = var.alarm_topic_arn != null ? var.alarm_topic_arn : aws_sns_topic.alarms[0].arn
+  alarm_actions   = [local.alarm_topic_arn]
+
   metric_namespace = "ImageOrigin"
   dashboard_name   = "${var.name}-image-origin"
   origin_dim       = ["Function", local.origin_function_name]
@@ -83,7 +87,7 @@ locals {
       width  = 12
       height = 6
       properties = {
-        title  = "Pre-warm: failures and failed events waiting"
+        title  = "Pre-warm: failures, throttles, queued events, failed events waiting"
         region = local.region
         period = 300
         view   = "timeSeries"
@@ -91,6 +95,8 @@ locals {
           concat([local.metric_namespace, "PrewarmFailures"], local.prewarm_dim, [{ stat = "Sum" }]),
           ["AWS/Lambda", "Invocations", "FunctionName", local.prewarm_function_name, { stat = "Sum" }],
           ["AWS/Lambda", "Errors", "FunctionName", local.prewarm_function_name, { stat = "Sum" }],
+          ["AWS/Lambda", "Throttles", "FunctionName", local.prewarm_function_name, { stat = "Sum", label = "throttled (uploads queueing)" }],
+          ["AWS/Lambda", "AsyncEventAge", "FunctionName", local.prewarm_function_name, { stat = "Maximum", yAxis = "right", label = "oldest queued event (ms)" }],
           ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.prewarm_failures.name, { stat = "Maximum", label = "in failure queue" }],
         ]
       }
@@ -150,8 +156,8 @@ resource "aws_cloudwatch_metric_alarm" "origin_5xx_rate" {
   evaluation_periods  = 2
   datapoints_to_alarm = 2
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 
   metric_query {
     id          = "rate"
@@ -199,8 +205,8 @@ resource "aws_cloudwatch_metric_alarm" "origin_invocation_errors" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 }
 
 # A pre-warm event failed every retry (or SNS could not deliver it): it waits in the queue with
@@ -217,6 +223,105 @@ resource "aws_cloudwatch_metric_alarm" "prewarm_failures_queued" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# ---- The alarm topic ------------------------------------------------------------------------
+
+# Made unless var.alarm_topic_arn names one. Encrypted with this stack's key, whose policy lets
+# CloudWatch publish to it (sns.tf); subscribe people or a chat integration to it.
+resource "aws_sns_topic" "alarms" {
+  count             = var.alarm_topic_arn == null ? 1 : 0
+  name              = "${var.name}-alarms"
+  kms_master_key_id = aws_kms_key.events.arn
+}
+
+# ---- The pre-warm path: the first failure, not only the failure queue -------------------------
+
+resource "aws_cloudwatch_metric_alarm" "prewarm_errors" {
+  alarm_name          = "${local.prewarm_function_name}-errors"
+  alarm_description   = "${local.prewarm_function_name} invocations failed (storage faults, invalidations out of time, timeouts); Lambda retries them, then they reach the failure queue."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = local.prewarm_function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# Uploads beyond prewarm_reserved_concurrency: they wait in Lambda's asynchronous queue, and
+# those older than prewarm_max_event_age_s go to the failure queue unprocessed.
+resource "aws_cloudwatch_metric_alarm" "prewarm_throttles" {
+  alarm_name          = "${local.prewarm_function_name}-throttles"
+  alarm_description   = "${local.prewarm_function_name} was throttled at its reserved concurrency (${var.prewarm_reserved_concurrency}): uploads are queueing; see README, concurrency sizing."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = local.prewarm_function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# SNS could not hand S3's event to the pre-warm function (after its own retries the message is
+# in the failure queue, see sns.tf).
+resource "aws_cloudwatch_metric_alarm" "prewarm_deliveries_failed" {
+  alarm_name          = "${local.topic_name}-deliveries-failed"
+  alarm_description   = "SNS failed to deliver S3 events from ${local.topic_name} to ${local.prewarm_function_name}."
+  namespace           = "AWS/SNS"
+  metric_name         = "NumberOfNotificationsFailed"
+  dimensions          = { TopicName = local.topic_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# ---- The origin: throttled viewers, misses near the timeout -----------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "origin_throttles" {
+  alarm_name          = "${local.origin_function_name}-throttles"
+  alarm_description   = "${local.origin_function_name} was throttled (account concurrency or origin_reserved_concurrency): viewers got 5xx from CloudFront."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = local.origin_function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "origin_duration" {
+  alarm_name          = "${local.origin_function_name}-duration-near-timeout"
+  alarm_description   = "The longest ${local.origin_function_name} invocation took more than ${var.origin_duration_alarm_percent}% of its ${var.origin_timeout_s} s timeout: misses are about to time out (raise origin_memory_mb or look for huge originals)."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Duration"
+  dimensions          = { FunctionName = local.origin_function_name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.origin_timeout_s * 1000 * var.origin_duration_alarm_percent / 100
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 }

@@ -44,7 +44,9 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "images" {
 }
 
 # Versioned, so that an original that was replaced or deleted by mistake can be restored;
-# superseded versions (old originals, rebuilt variants) expire after a while.
+# superseded versions expire after a while: old originals after
+# var.noncurrent_version_expiration_days, rebuilt or deleted variants after 1 day (they can be
+# made again from the original at any time).
 resource "aws_s3_bucket_versioning" "images" {
   bucket = aws_s3_bucket.images.id
 
@@ -56,11 +58,15 @@ resource "aws_s3_bucket_versioning" "images" {
 resource "aws_s3_bucket_lifecycle_configuration" "images" {
   bucket = aws_s3_bucket.images.id
 
+  # The whole bucket, originals included. Where it overlaps the variant rules below, S3 honours
+  # the shorter expiration ("How Amazon S3 handles conflicts in lifecycle configurations").
   rule {
     id     = "expire-superseded-versions"
     status = "Enabled"
 
-    filter {}
+    filter {
+      prefix = ""
+    }
 
     noncurrent_version_expiration {
       noncurrent_days = var.noncurrent_version_expiration_days
@@ -72,6 +78,25 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
 
     abort_incomplete_multipart_upload {
       days_after_initiation = 7
+    }
+  }
+
+  # Each variant prefix: every rebuild and every delete of an original leaves a noncurrent
+  # version of each variant; none of them is worth keeping.
+  dynamic "rule" {
+    for_each = var.sizes
+
+    content {
+      id     = "expire-superseded-variants-${rule.value}"
+      status = "Enabled"
+
+      filter {
+        prefix = "${rule.value}/"
+      }
+
+      noncurrent_version_expiration {
+        noncurrent_days = 1
+      }
     }
   }
 
@@ -174,7 +199,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
     id     = "expire-old-builds"
     status = "Enabled"
 
-    filter {}
+    filter {
+      prefix = ""
+    }
 
     noncurrent_version_expiration {
       noncurrent_days = 7

@@ -47,6 +47,20 @@ data "aws_iam_policy_document" "events_key" {
     }
   }
 
+  # CloudWatch alarms publish to the (encrypted) alarm topic, monitoring.tf. CloudWatch's
+  # documented statement for an encrypted topic; it names no alarm, since alarms publish
+  # through the service principal without a source ARN of their own.
+  statement {
+    sid       = "AlarmsPublishEncrypted"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+  }
+
   # SNS moves messages it could not deliver to the function into the (encrypted) failure queue.
   statement {
     sid       = "TopicWritesEncryptedFailures"
@@ -67,7 +81,7 @@ data "aws_iam_policy_document" "events_key" {
 }
 
 resource "aws_kms_key" "events" {
-  description             = "${var.name}: S3 event topic and pre-warm failure queue"
+  description             = "${var.name}: S3 event topic, pre-warm failure queue, alarm topic"
   enable_key_rotation     = true
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.events_key.json

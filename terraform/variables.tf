@@ -41,13 +41,13 @@ variable "force_destroy" {
 }
 
 variable "noncurrent_version_expiration_days" {
-  description = "The image bucket is versioned, so a replaced or deleted original can be restored; older versions are deleted after this many days."
+  description = "The image bucket is versioned, so a replaced or deleted original can be restored; its older versions are deleted after this many days. Variants (regenerable) keep theirs for 1 day."
   type        = number
   default     = 30
 
   validation {
-    condition     = var.noncurrent_version_expiration_days >= 1
-    error_message = "noncurrent_version_expiration_days: at least 1."
+    condition     = var.noncurrent_version_expiration_days >= 1 && floor(var.noncurrent_version_expiration_days) == var.noncurrent_version_expiration_days
+    error_message = "noncurrent_version_expiration_days: a whole number, at least 1."
   }
 }
 
@@ -108,6 +108,12 @@ variable "lru_bytes" {
   description = "LRU_BYTES: in-process variant cache of the origin function, in bytes (0 turns it off). Counts against origin_memory_mb."
   type        = number
   default     = 67108864 # 64 MiB
+
+  # handler/config: a whole number >= 0 that fits an int64.
+  validation {
+    condition     = var.lru_bytes >= 0 && var.lru_bytes <= 9223372036854775807 && floor(var.lru_bytes) == var.lru_bytes
+    error_message = "lru_bytes: a whole number >= 0 (0 turns the cache off)."
+  }
 }
 
 variable "lru_ttl" {
@@ -125,18 +131,36 @@ variable "max_source_bytes" {
   description = "MAX_SOURCE_BYTES: originals larger than this are refused with 422."
   type        = number
   default     = 41943040 # 40 MiB
+
+  # handler/config: a whole number >= 1 that fits an int64.
+  validation {
+    condition     = var.max_source_bytes >= 1 && var.max_source_bytes <= 9223372036854775807 && floor(var.max_source_bytes) == var.max_source_bytes
+    error_message = "max_source_bytes: a whole number >= 1."
+  }
 }
 
 variable "max_source_pixels" {
   description = "MAX_SOURCE_PIXELS: originals whose declared width*height is larger are refused with 422 before decoding."
   type        = number
   default     = 100000000
+
+  # handler/config: a whole number >= 1 that fits an int64.
+  validation {
+    condition     = var.max_source_pixels >= 1 && var.max_source_pixels <= 9223372036854775807 && floor(var.max_source_pixels) == var.max_source_pixels
+    error_message = "max_source_pixels: a whole number >= 1."
+  }
 }
 
 variable "max_frames" {
   description = "MAX_FRAMES: animated originals with more frames are refused with 422."
   type        = number
   default     = 200
+
+  # handler/config: a whole number >= 1 that fits an int64.
+  validation {
+    condition     = var.max_frames >= 1 && var.max_frames <= 9223372036854775807 && floor(var.max_frames) == var.max_frames
+    error_message = "max_frames: a whole number >= 1."
+  }
 }
 
 # ---- Functions ------------------------------------------------------------------------------
@@ -158,19 +182,19 @@ variable "origin_memory_mb" {
   default     = 1024
 
   validation {
-    condition     = var.origin_memory_mb >= 512 && var.origin_memory_mb <= 10240
-    error_message = "origin_memory_mb: 512..10240."
+    condition     = var.origin_memory_mb >= 512 && var.origin_memory_mb <= 10240 && floor(var.origin_memory_mb) == var.origin_memory_mb
+    error_message = "origin_memory_mb: a whole number of MB, 512..10240."
   }
 }
 
 variable "origin_timeout_s" {
-  description = "Timeout of the origin function in seconds. Must stay below origin_read_timeout_s so CloudFront does not give up first."
+  description = "Timeout of the origin function in seconds. Must stay below origin_read_timeout_s so CloudFront does not give up first, and above work_timeout_s."
   type        = number
   default     = 15
 
   validation {
-    condition     = var.origin_timeout_s >= 1 && var.origin_timeout_s <= 900
-    error_message = "origin_timeout_s: 1..900."
+    condition     = var.origin_timeout_s >= 1 && var.origin_timeout_s <= 900 && floor(var.origin_timeout_s) == var.origin_timeout_s
+    error_message = "origin_timeout_s: whole seconds, 1..900."
   }
 }
 
@@ -180,8 +204,8 @@ variable "prewarm_memory_mb" {
   default     = 1769
 
   validation {
-    condition     = var.prewarm_memory_mb >= 512 && var.prewarm_memory_mb <= 10240
-    error_message = "prewarm_memory_mb: 512..10240."
+    condition     = var.prewarm_memory_mb >= 512 && var.prewarm_memory_mb <= 10240 && floor(var.prewarm_memory_mb) == var.prewarm_memory_mb
+    error_message = "prewarm_memory_mb: a whole number of MB, 512..10240."
   }
 }
 
@@ -191,8 +215,8 @@ variable "prewarm_timeout_s" {
   default     = 60
 
   validation {
-    condition     = var.prewarm_timeout_s >= 1 && var.prewarm_timeout_s <= 900
-    error_message = "prewarm_timeout_s: 1..900."
+    condition     = var.prewarm_timeout_s >= 1 && var.prewarm_timeout_s <= 900 && floor(var.prewarm_timeout_s) == var.prewarm_timeout_s
+    error_message = "prewarm_timeout_s: whole seconds, 1..900."
   }
 }
 
@@ -200,6 +224,45 @@ variable "vips_concurrency" {
   description = "VIPS_CONCURRENCY: libvips worker threads per image. null: one per full vCPU of each function's memory size (at least 1)."
   type        = number
   default     = null
+
+  validation {
+    condition     = var.vips_concurrency == null ? true : var.vips_concurrency >= 1 && var.vips_concurrency <= 64 && floor(var.vips_concurrency) == var.vips_concurrency
+    error_message = "vips_concurrency: null or a whole number 1..64."
+  }
+}
+
+variable "work_timeout_s" {
+  description = "WORK_TIMEOUT of the origin function, seconds: the longest one miss (fetch, resize, store) may take, whoever waits for it; then the request is a 504 and the function is still alive to answer and log it. null: origin_timeout_s - 3 (at least 1). Must be below origin_timeout_s."
+  type        = number
+  default     = null
+
+  # handler/config: a duration above 0 that fits Go's time.Duration (Terraform passes "<n>s").
+  validation {
+    condition     = var.work_timeout_s == null ? true : var.work_timeout_s > 0 && var.work_timeout_s <= 9223372036
+    error_message = "work_timeout_s: null or a number of seconds above 0."
+  }
+}
+
+variable "prewarm_reserved_concurrency" {
+  description = "Reserved concurrency of the pre-warm function: at most this many uploads are processed at once, so a bulk upload cannot take the account's concurrency from the origin function (viewers). Events beyond it wait in Lambda's asynchronous queue, up to prewarm_max_event_age_s. Size it so that uploads * seconds per upload / this < prewarm_max_event_age_s (README: running it in production)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.prewarm_reserved_concurrency >= 1 && var.prewarm_reserved_concurrency <= 10000 && floor(var.prewarm_reserved_concurrency) == var.prewarm_reserved_concurrency
+    error_message = "prewarm_reserved_concurrency: a whole number 1..10000 (0 would stop pre-warming altogether)."
+  }
+}
+
+variable "origin_reserved_concurrency" {
+  description = "Optional cap (reserved concurrency) of the origin function: bounds its cost and its share of the account under a flood of misses; requests beyond it are throttled (CloudFront answers 5xx for them). null: no reservation, the account's unreserved pool."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.origin_reserved_concurrency == null ? true : var.origin_reserved_concurrency >= 1 && var.origin_reserved_concurrency <= 10000 && floor(var.origin_reserved_concurrency) == var.origin_reserved_concurrency
+    error_message = "origin_reserved_concurrency: null or a whole number 1..10000."
+  }
 }
 
 variable "prewarm_max_retries" {
@@ -208,7 +271,7 @@ variable "prewarm_max_retries" {
   default     = 2
 
   validation {
-    condition     = var.prewarm_max_retries >= 0 && var.prewarm_max_retries <= 2
+    condition     = var.prewarm_max_retries >= 0 && var.prewarm_max_retries <= 2 && floor(var.prewarm_max_retries) == var.prewarm_max_retries
     error_message = "prewarm_max_retries: 0..2."
   }
 }
@@ -219,7 +282,7 @@ variable "prewarm_max_event_age_s" {
   default     = 3600
 
   validation {
-    condition     = var.prewarm_max_event_age_s >= 60 && var.prewarm_max_event_age_s <= 21600
+    condition     = var.prewarm_max_event_age_s >= 60 && var.prewarm_max_event_age_s <= 21600 && floor(var.prewarm_max_event_age_s) == var.prewarm_max_event_age_s
     error_message = "prewarm_max_event_age_s: 60..21600."
   }
 }
@@ -228,6 +291,11 @@ variable "failure_retention_s" {
   description = "How long failed pre-warm events stay in the failure queue, seconds (max 14 days)."
   type        = number
   default     = 1209600
+
+  validation {
+    condition     = var.failure_retention_s >= 60 && var.failure_retention_s <= 1209600 && floor(var.failure_retention_s) == var.failure_retention_s
+    error_message = "failure_retention_s: whole seconds, 60..1209600 (SQS's bounds)."
+  }
 }
 
 variable "log_retention_days" {
@@ -267,9 +335,37 @@ variable "acm_certificate_arn" {
 }
 
 variable "web_acl_id" {
-  description = "Optional AWS WAF web ACL (ARN, CLOUDFRONT scope) to attach to the distribution."
+  description = "Optional AWS WAF web ACL of your own (ARN, CLOUDFRONT scope, in us-east-1) to attach to the distribution. Not together with waf_rate_limit."
   type        = string
   default     = null
+}
+
+variable "waf_rate_limit" {
+  description = "Optional WAF rate-based rule (edge.tf): a viewer IP making more than this many requests in 5 minutes is answered 403 at the edge until its rate drops. Bounds cache-busting floods (each unique junk URL is an origin invocation). Costs a web ACL (5 USD/month) + a rule (1 USD/month) + 0.60 USD per million requests. null: off."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.waf_rate_limit == null ? true : var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit
+    error_message = "waf_rate_limit: null or a whole number 10..2000000000 (WAF's bounds for a rate-based rule)."
+  }
+}
+
+variable "origin_shield_region" {
+  description = "Optional CloudFront Origin Shield in this region (pick the one nearest the function, e.g. \"eu-west-1\"): every edge's miss goes through one regional cache first, so one object costs at most one origin invocation instead of one per regional edge cache. Costs 0.0075-0.016 USD per 10,000 requests that reach it (misses of the regional edge caches). null: off."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.origin_shield_region == null ? true : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.origin_shield_region))
+    error_message = "origin_shield_region: null or an AWS region name such as \"eu-west-1\"."
+  }
+}
+
+variable "cdn_access_logs" {
+  description = "CloudFront standard logs (v2) into a CloudWatch Logs group in us-east-1 (edge.tf): one JSON line per viewer request, edge hits, OAC 403s and blocked requests included. Costs 0.50 USD per GB ingested (vended logs) plus storage for log_retention_days."
+  type        = bool
+  default     = false
 }
 
 variable "viewer_protocol_policy" {
@@ -289,7 +385,7 @@ variable "origin_read_timeout_s" {
   default     = 30
 
   validation {
-    condition     = var.origin_read_timeout_s >= 1 && var.origin_read_timeout_s <= 180
+    condition     = var.origin_read_timeout_s >= 1 && var.origin_read_timeout_s <= 180 && floor(var.origin_read_timeout_s) == var.origin_read_timeout_s
     error_message = "origin_read_timeout_s: 1..180 (above 60 needs a CloudFront quota increase)."
   }
 }
@@ -300,21 +396,42 @@ variable "error_caching_min_ttl" {
   default     = 10
 
   validation {
-    condition     = var.error_caching_min_ttl >= 0 && var.error_caching_min_ttl <= 300
+    condition     = var.error_caching_min_ttl >= 0 && var.error_caching_min_ttl <= 300 && floor(var.error_caching_min_ttl) == var.error_caching_min_ttl
     error_message = "error_caching_min_ttl: 0..300 seconds; errors must not stick."
   }
 }
 
 # ---- Monitoring -----------------------------------------------------------------------------
 
-variable "alarm_actions" {
-  description = "ARNs notified when an alarm fires or recovers (for example an SNS topic with an e-mail subscription). Empty: the alarms only show in the console."
-  type        = list(string)
-  default     = []
+variable "alarm_topic_arn" {
+  description = "SNS topic that every alarm notifies when it fires and when it recovers (for example your team's existing topic). null: this module creates \"<name>-alarms\" (output alarm_topic_arn); subscribe to it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_topic_arn == null ? true : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alarm_topic_arn))
+    error_message = "alarm_topic_arn: null or the ARN of an SNS topic."
+  }
 }
 
 variable "origin_5xx_alarm_percent" {
   description = "Alarm when more than this percentage of origin requests answer 5xx, in two consecutive 5-minute periods."
   type        = number
   default     = 5
+
+  validation {
+    condition     = var.origin_5xx_alarm_percent > 0 && var.origin_5xx_alarm_percent <= 100
+    error_message = "origin_5xx_alarm_percent: above 0, at most 100."
+  }
+}
+
+variable "origin_duration_alarm_percent" {
+  description = "Alarm when the origin function's longest invocation in 5 minutes takes more than this percentage of origin_timeout_s (misses about to time out)."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.origin_duration_alarm_percent > 0 && var.origin_duration_alarm_percent <= 100
+    error_message = "origin_duration_alarm_percent: above 0, at most 100."
+  }
 }

@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.5"
+  # 1.5 is the oldest version check.sh tests with; 2.0 may change the language.
+  required_version = ">= 1.5, < 2.0"
 
   required_providers {
     aws = {

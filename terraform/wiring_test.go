@@ -5,7 +5,10 @@ package terraform_test
 // handler/config reads, with config's defaults; the bucket notification filters on the originals
 // prefix; the functions run the zips `make package` writes; the function URL is IAM-authenticated
 // and streaming; CloudFront holds both invoke permissions; IAM covers exactly the originals prefix
-// (read) and the variant prefixes (read/write).
+// (read) and the variant prefixes (read/write). The production settings of issue 11 too: numeric
+// bounds equal to config's, WORK_TIMEOUT below the timeout, reserved concurrency, WAF / Origin
+// Shield / v2 logs (off by default, in us-east-1), lifecycle, alarms on one topic, outputs,
+// version pins and the promised 404 edge TTL.
 //
 // Expressions are evaluated as Terraform would with the variables' defaults. A reference to a
 // resource or data source evaluates to a placeholder string such as
@@ -19,13 +22,16 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -53,11 +59,13 @@ var vipsVars = []string{"VIPSHOME", "VIPS_BLOCK_UNTRUSTED", "VIPS_CONCURRENCY"}
 //   - PREWARM_SIZES: prewarm only (origin does not pre-warm; config defaults it to SIZES).
 //   - ERROR_CACHE_CONTROL: origin only (prewarm answers no HTTP requests).
 //   - LRU_TTL: origin only (prewarm runs with LRU_BYTES=0, no in-process cache).
+//   - WORK_TIMEOUT: origin only (it bounds a shared miss; prewarm serves none), below the
+//     origin's timeout rather than config's default (checkWorkTimeout).
 var wantEnv = map[string][]string{
 	"origin": {
 		config.EnvBucket, config.EnvOriginalsPrefix, config.EnvSizes, config.EnvJPEGQuality,
 		config.EnvCacheControl, config.EnvErrorCache, config.EnvLRUBytes, "LRU_TTL",
-		config.EnvMaxSourceBytes, config.EnvMaxSourcePixels, config.EnvMaxFrames,
+		config.EnvMaxSourceBytes, config.EnvMaxSourcePixels, config.EnvMaxFrames, config.EnvWorkTimeout,
 	},
 	"prewarm": {
 		config.EnvBucket, config.EnvOriginalsPrefix, config.EnvSizes, config.EnvPrewarmSizes,
@@ -76,7 +84,12 @@ type module struct {
 	resources map[string]*hclsyntax.Block // "aws_lambda_function.origin"
 	data      map[string]*hclsyntax.Block // "aws_iam_policy_document.origin"
 	variables map[string]*hclsyntax.Block
+	outputs   map[string]*hclsyntax.Block
+	providers map[string]*hclsyntax.Block // by alias; "" is the default provider
+	terraform []*hclsyntax.Block
 	locals    map[string]hclsyntax.Expression
+	all       []*hclsyntax.Block
+	tree      refTree
 	ctx       *hcl.EvalContext
 }
 
@@ -93,6 +106,8 @@ func loadModule(dir string) (*module, error) {
 		resources: map[string]*hclsyntax.Block{},
 		data:      map[string]*hclsyntax.Block{},
 		variables: map[string]*hclsyntax.Block{},
+		outputs:   map[string]*hclsyntax.Block{},
+		providers: map[string]*hclsyntax.Block{},
 		locals:    map[string]hclsyntax.Expression{},
 	}
 	parser := hclparse.NewParser()
@@ -114,6 +129,21 @@ func loadModule(dir string) (*module, error) {
 				dst, key = m.data, b.Labels[0]+"."+b.Labels[1]
 			case "variable":
 				dst, key = m.variables, b.Labels[0]
+			case "output":
+				dst, key = m.outputs, b.Labels[0]
+			case "terraform":
+				m.terraform = append(m.terraform, b)
+				continue
+			case "provider":
+				alias := ""
+				if a, ok := b.Body.Attributes["alias"]; ok {
+					v, diags := a.Expr.Value(nil)
+					if diags.HasErrors() || v.Type() != cty.String {
+						return nil, fmt.Errorf("provider %s: alias is not a string", b.Labels[0])
+					}
+					alias = v.AsString()
+				}
+				dst, key = m.providers, b.Labels[0]+"."+alias
 			case "locals":
 				for name, a := range b.Body.Attributes {
 					if _, dup := m.locals[name]; dup {
@@ -131,7 +161,8 @@ func loadModule(dir string) (*module, error) {
 			dst[key] = b
 		}
 	}
-	ctx, err := m.buildContext(all)
+	m.all = all
+	ctx, err := m.buildContext(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -139,9 +170,38 @@ func loadModule(dir string) (*module, error) {
 	return m, nil
 }
 
-func (m *module) buildContext(all []*hclsyntax.Block) (*hcl.EvalContext, error) {
+// with is the module evaluated with some variables set (as -var would), the rest at defaults.
+func (m *module) with(vars map[string]cty.Value) (*module, error) {
+	for name := range vars {
+		if _, ok := m.variables[name]; !ok {
+			return nil, fmt.Errorf("variable %q is not declared", name)
+		}
+	}
+	ctx, err := m.buildContext(vars)
+	if err != nil {
+		return nil, err
+	}
+	c := *m
+	c.ctx = ctx
+	return &c, nil
+}
+
+func (m *module) buildContext(overrides map[string]cty.Value) (*hcl.EvalContext, error) {
+	all := m.all
 	vars := map[string]cty.Value{}
 	for name, b := range m.variables {
+		if v, ok := overrides[name]; ok {
+			typ := cty.DynamicPseudoType
+			if a, ok := b.Body.Attributes["type"]; ok {
+				typ, _ = typeexpr.TypeConstraint(a.Expr)
+			}
+			cv, err := convert.Convert(v, typ)
+			if err != nil {
+				return nil, fmt.Errorf("variable %s: %v", name, err)
+			}
+			vars[name] = cv
+			continue
+		}
 		typ := cty.DynamicPseudoType
 		if a, ok := b.Body.Attributes["type"]; ok {
 			t, diags := typeexpr.TypeConstraint(a.Expr)
@@ -166,7 +226,21 @@ func (m *module) buildContext(all []*hclsyntax.Block) (*hcl.EvalContext, error) 
 		vars[name] = cv
 	}
 
-	// Every reference to a resource or data source becomes a placeholder naming it.
+	if m.tree == nil {
+		m.tree = m.placeholders(all)
+	}
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{
+		"var":  cty.ObjectVal(vars),
+		"path": cty.ObjectVal(map[string]cty.Value{"module": cty.StringVal("."), "root": cty.StringVal("."), "cwd": cty.StringVal(".")}),
+	}, Functions: functions()}
+	for root, n := range m.tree {
+		ctx.Variables[root] = n.value([]string{root})
+	}
+	return m.evalLocals(ctx), nil
+}
+
+// placeholders: every reference to a resource or data source becomes a placeholder naming it.
+func (m *module) placeholders(all []*hclsyntax.Block) refTree {
 	tree := refTree{}
 	for _, b := range all {
 		walkExprs(b.Body, func(e hclsyntax.Expression) {
@@ -175,26 +249,22 @@ func (m *module) buildContext(all []*hclsyntax.Block) (*hcl.EvalContext, error) 
 				case "var", "local", "path", "each", "count", "self", "terraform":
 					continue
 				}
-				tree.add(attrPath(tr))
+				tree.add(attrPathIndexed(tr))
 			}
 		})
 	}
 	for _, e := range m.locals {
 		for _, tr := range e.Variables() {
 			if tr.RootName() != "var" && tr.RootName() != "local" && tr.RootName() != "path" {
-				tree.add(attrPath(tr))
+				tree.add(attrPathIndexed(tr))
 			}
 		}
 	}
 
-	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{
-		"var":  cty.ObjectVal(vars),
-		"path": cty.ObjectVal(map[string]cty.Value{"module": cty.StringVal("."), "root": cty.StringVal("."), "cwd": cty.StringVal(".")}),
-	}, Functions: functions()}
-	for root, sub := range tree {
-		ctx.Variables[root] = sub.value([]string{root})
-	}
+	return tree
+}
 
+func (m *module) evalLocals(ctx *hcl.EvalContext) *hcl.EvalContext {
 	// Locals may refer to each other: evaluate until nothing more can be.
 	locals := map[string]cty.Value{}
 	for progress := true; progress; {
@@ -219,51 +289,83 @@ func (m *module) buildContext(all []*hclsyntax.Block) (*hcl.EvalContext, error) 
 		}
 	}
 	ctx.Variables["local"] = cty.ObjectVal(locals)
-	return ctx, nil
+	return ctx
 }
 
-// refTree maps "aws_s3_bucket" -> "images" -> "arn" -> leaf.
-type refTree map[string]refTree
+// refTree maps "aws_s3_bucket" -> "images" -> "arn" -> leaf. A resource with count, referred
+// to as aws_sns_topic.alarms[0].arn, is a one-element tuple of such objects; its placeholders
+// leave the index out ("{{aws_sns_topic.alarms.arn}}").
+type refTree map[string]*refNode
 
-func (t refTree) add(path []string) {
+type refNode struct {
+	kids    refTree
+	indexed bool
+}
+
+func (t refTree) add(path []string, indexed []bool) {
 	if len(path) < 2 {
 		return
 	}
-	sub, ok := t[path[0]]
+	n, ok := t[path[0]]
 	if !ok {
-		sub = refTree{}
-		t[path[0]] = sub
+		n = &refNode{kids: refTree{}}
+		t[path[0]] = n
 	}
-	sub.add(path[1:])
-	if len(path) == 2 {
-		if _, ok := sub[path[1]]; !ok {
-			sub[path[1]] = refTree{}
+	n.kids.addChild(path[1:], indexed[1:])
+}
+
+func (t refTree) addChild(path []string, indexed []bool) {
+	if len(path) == 0 {
+		return
+	}
+	n, ok := t[path[0]]
+	if !ok {
+		n = &refNode{kids: refTree{}}
+		t[path[0]] = n
+	}
+	n.indexed = n.indexed || indexed[0]
+	n.kids.addChild(path[1:], indexed[1:])
+}
+
+func (n *refNode) value(path []string) cty.Value {
+	var v cty.Value
+	if len(n.kids) == 0 {
+		v = cty.StringVal("{{" + strings.Join(path, ".") + "}}")
+	} else {
+		attrs := map[string]cty.Value{}
+		for k, sub := range n.kids {
+			attrs[k] = sub.value(append(slices.Clone(path), k))
 		}
+		v = cty.ObjectVal(attrs)
 	}
+	if n.indexed {
+		return cty.TupleVal([]cty.Value{v})
+	}
+	return v
 }
 
-func (t refTree) value(path []string) cty.Value {
-	if len(t) == 0 {
-		return cty.StringVal("{{" + strings.Join(path, ".") + "}}")
-	}
-	attrs := map[string]cty.Value{}
-	for k, sub := range t {
-		attrs[k] = sub.value(append(slices.Clone(path), k))
-	}
-	return cty.ObjectVal(attrs)
-}
-
-// attrPath is the root and the attribute names of a traversal, up to its first index.
+// attrPath is the root and the attribute names of a traversal; index steps are left out.
 func attrPath(tr hcl.Traversal) []string {
-	p := []string{tr.RootName()}
-	for _, step := range tr[1:] {
-		a, ok := step.(hcl.TraverseAttr)
-		if !ok {
-			break
-		}
-		p = append(p, a.Name)
-	}
+	p, _ := attrPathIndexed(tr)
 	return p
+}
+
+// attrPathIndexed also reports, per name, whether an index follows it (x[0]).
+func attrPathIndexed(tr hcl.Traversal) ([]string, []bool) {
+	p := []string{tr.RootName()}
+	idx := []bool{false}
+	for _, step := range tr[1:] {
+		switch s := step.(type) {
+		case hcl.TraverseAttr:
+			p = append(p, s.Name)
+			idx = append(idx, false)
+		case hcl.TraverseIndex:
+			idx[len(idx)-1] = true
+		default:
+			return p, idx
+		}
+	}
+	return p, idx
 }
 
 func walkExprs(body *hclsyntax.Body, fn func(hclsyntax.Expression)) {
@@ -295,7 +397,18 @@ func functions() map[string]function.Function {
 			return convert.Convert(args[0], cty.String)
 		},
 	})
+	tonumber := function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "v", Type: cty.DynamicPseudoType, AllowNull: true}},
+		Type:   function.StaticReturnType(cty.Number),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return convert.Convert(args[0], cty.Number)
+		},
+	})
 	return map[string]function.Function{
+		"can":              tryfunc.CanFunc,
+		"regex":            stdlib.RegexFunc,
+		"tonumber":         tonumber,
+		"try":              tryfunc.TryFunc,
 		"concat":           stdlib.ConcatFunc,
 		"contains":         stdlib.ContainsFunc,
 		"floor":            stdlib.FloorFunc,
@@ -566,6 +679,8 @@ func checkEnvironment(m *module) problems {
 		def := config.Default()
 		if name == "prewarm" {
 			def.LRUBytes = 0 // never serves reads; see lambda.tf
+		} else {
+			def.WorkTimeout = cfg.WorkTimeout // follows origin_timeout_s: checkWorkTimeout
 		}
 		cfg.Bucket, cfg.DistributionID = def.Bucket, def.DistributionID // placeholders of resources
 		cv, dv := reflect.ValueOf(cfg), reflect.ValueOf(def)
@@ -1106,6 +1221,972 @@ func checkIAM(m *module) problems {
 	return p
 }
 
+// ---- Production settings (issue 11) ---------------------------------------------------------
+
+// showVars renders -var style settings for messages: "origin_timeout_s=1 work_timeout_s=15".
+func showVars(vars map[string]cty.Value) string {
+	if len(vars) == 0 {
+		return "defaults"
+	}
+	var out []string
+	for k, v := range vars {
+		var s string
+		switch {
+		case v.IsNull():
+			s = "null"
+		case v.Type() == cty.Number:
+			s = v.AsBigFloat().Text('g', -1)
+		case v.Type() == cty.String:
+			s = strconv.Quote(v.AsString())
+		default:
+			s = v.GoString()
+		}
+		out = append(out, k+"="+s)
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
+
+// validates reports whether every validation block of variable name accepts v.
+func (m *module) validates(name string, v cty.Value) bool {
+	mm, err := m.with(map[string]cty.Value{name: v})
+	if err != nil {
+		return false
+	}
+	return mm.valid(name)
+}
+
+// valid reports whether every validation block of variable name accepts its current value.
+func (mm *module) valid(name string) bool {
+	for _, val := range children(mm.variables[name], "validation") {
+		c, ok, err := mm.attr(val, "condition")
+		if !ok || err != nil || !c.IsKnown() || c.IsNull() || c.Type() != cty.Bool || !c.True() {
+			return false
+		}
+	}
+	return true
+}
+
+// failedPreconditions lists the error messages of b's lifecycle preconditions that do not hold.
+func (m *module) failedPreconditions(b *hclsyntax.Block) []string {
+	var out []string
+	for _, lc := range children(b, "lifecycle") {
+		for _, pc := range children(lc, "precondition") {
+			c, _, err := m.attr(pc, "condition")
+			if err != nil || !c.IsKnown() || c.IsNull() || !c.True() {
+				msg, _ := m.str(pc, "error_message")
+				out = append(out, msg)
+			}
+		}
+	}
+	return out
+}
+
+// providerOf is the provider a resource is managed with: "aws" or "aws.<alias>".
+func providerOf(b *hclsyntax.Block) string {
+	a, ok := b.Body.Attributes["provider"]
+	if !ok {
+		return "aws"
+	}
+	st, ok := a.Expr.(*hclsyntax.ScopeTraversalExpr)
+	if !ok {
+		return "?"
+	}
+	return strings.Join(attrPath(st.Traversal), ".")
+}
+
+// expanded is one block of a type, static or produced by a dynamic block, with the context its
+// expressions are evaluated in.
+type expanded struct {
+	b   *hclsyntax.Block
+	ctx *hcl.EvalContext
+}
+
+func (m *module) expand(parent *hclsyntax.Block, typ string) ([]expanded, error) {
+	var out []expanded
+	for _, c := range parent.Body.Blocks {
+		switch {
+		case c.Type == typ:
+			out = append(out, expanded{c, m.ctx})
+		case c.Type == "dynamic" && len(c.Labels) == 1 && c.Labels[0] == typ:
+			fe, _, err := m.attr(c, "for_each")
+			if err != nil {
+				return nil, fmt.Errorf("dynamic %q: for_each: %v", typ, err)
+			}
+			contents := children(c, "content")
+			if len(contents) != 1 || !fe.IsKnown() || fe.IsNull() || !fe.CanIterateElements() {
+				return nil, fmt.Errorf("dynamic %q: want one content block and a known for_each", typ)
+			}
+			for it := fe.ElementIterator(); it.Next(); {
+				k, v := it.Element()
+				ctx := m.ctx.NewChild()
+				ctx.Variables = map[string]cty.Value{typ: cty.ObjectVal(map[string]cty.Value{"key": k, "value": v})}
+				out = append(out, expanded{contents[0], ctx})
+			}
+		}
+	}
+	return out, nil
+}
+
+func attrIn(ctx *hcl.EvalContext, b *hclsyntax.Block, name string) (cty.Value, bool) {
+	a, ok := b.Body.Attributes[name]
+	if !ok {
+		return cty.NilVal, false
+	}
+	v, diags := a.Expr.Value(ctx)
+	if diags.HasErrors() {
+		return cty.NilVal, false
+	}
+	return v, true
+}
+
+func numberVars(m *module) []string {
+	var out []string
+	for name, b := range m.variables {
+		a, ok := b.Body.Attributes["type"]
+		if !ok {
+			continue
+		}
+		if t, diags := typeexpr.TypeConstraint(a.Expr); !diags.HasErrors() && t == cty.Number {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Values tried against each numeric variable's validation and handler/config. Durations are
+// passed as "<n>s", so values below a nanosecond are left out (config would round them to 0).
+var boundCandidates = []string{"-1", "0", "0.5", "1", "1.5", "2", "3", "25", "80.5", "100", "101", "10240",
+	"1000000", "9223372036", "9223372036854775807", "9223372036854775808", "1e30"}
+
+// Variables whose value reaches one environment variable as it is: Terraform must accept
+// exactly the values handler/config accepts.
+var directVars = []struct {
+	variable, env string
+	functions     []string
+}{
+	{"jpeg_quality", config.EnvJPEGQuality, []string{"origin", "prewarm"}},
+	{"lru_bytes", config.EnvLRUBytes, []string{"origin"}},
+	{"max_source_bytes", config.EnvMaxSourceBytes, []string{"origin", "prewarm"}},
+	{"max_source_pixels", config.EnvMaxSourcePixels, []string{"origin", "prewarm"}},
+	{"max_frames", config.EnvMaxFrames, []string{"origin", "prewarm"}},
+	{"work_timeout_s", config.EnvWorkTimeout, []string{"origin"}},
+}
+
+func checkNumericBounds(m *module) problems {
+	var p problems
+	for _, name := range numberVars(m) {
+		n := 0
+		for _, v := range children(m.variables[name], "validation") {
+			if _, ok := v.Body.Attributes["condition"]; ok {
+				n++
+			}
+		}
+		if n == 0 {
+			p.add("var.%s is a number without a validation condition", name)
+		}
+	}
+	direct := map[string]bool{}
+	for _, d := range directVars {
+		direct[d.variable] = true
+		if _, ok := m.variables[d.variable]; !ok {
+			p.add("var.%s is not declared", d.variable)
+			continue
+		}
+		for _, c := range boundCandidates {
+			v := cty.MustParseNumberVal(c)
+			mm, err := m.with(map[string]cty.Value{d.variable: v})
+			if err != nil {
+				p.add("var.%s = %s: %v", d.variable, c, err)
+				continue
+			}
+			valid := mm.valid(d.variable)
+			for _, fn := range d.functions {
+				b := mm.function(fn, &p)
+				if b == nil {
+					continue
+				}
+				env, _, err := mm.environment(b)
+				if err != nil {
+					p.add("%s: var.%s = %s: environment: %v", fn, d.variable, c, err)
+					continue
+				}
+				if _, ok := env[d.env]; !ok {
+					p.add("%s: %s is not set", fn, d.env)
+					continue
+				}
+				_, loadErr := config.Load(func(k string) string { return env[k] })
+				if valid != (loadErr == nil) {
+					p.add("var.%s = %s: Terraform's validation says %v, handler/config (%s=%q) says %v",
+						d.variable, c, valid, d.env, env[d.env], loadErr)
+				}
+			}
+		}
+	}
+	// The other numbers that reach an environment: whatever Terraform accepts, config accepts.
+	reaches := map[string]bool{}
+	for _, fn := range []string{"origin", "prewarm"} {
+		if b := m.resources["aws_lambda_function."+fn]; b != nil {
+			for _, e := range children(b, "environment") {
+				if a, ok := e.Body.Attributes["variables"]; ok {
+					for _, r := range m.refs(a.Expr) {
+						reaches[strings.TrimPrefix(r, "var.")] = strings.HasPrefix(r, "var.")
+					}
+				}
+			}
+		}
+	}
+	for _, name := range numberVars(m) {
+		if direct[name] || !reaches[name] {
+			continue
+		}
+		for _, c := range boundCandidates {
+			mm, err := m.with(map[string]cty.Value{name: cty.MustParseNumberVal(c)})
+			if err != nil || !mm.valid(name) {
+				continue
+			}
+			for _, fn := range []string{"origin", "prewarm"} {
+				b := mm.function(fn, &p)
+				if b == nil {
+					continue
+				}
+				env, _, err := mm.environment(b)
+				if err != nil {
+					p.add("%s: var.%s = %s: environment: %v", fn, name, c, err)
+					continue
+				}
+				if _, err := config.Load(func(k string) string { return env[k] }); err != nil {
+					p.add("var.%s = %s passes validation, but config.Load rejects %s's environment: %v", name, c, fn, err)
+				}
+			}
+		}
+	}
+	return p
+}
+
+func checkWorkTimeout(m *module) problems {
+	var p problems
+	combos := []map[string]cty.Value{
+		{},
+		{"origin_timeout_s": cty.NumberIntVal(60)},
+		{"origin_timeout_s": cty.NumberIntVal(4)},
+		{"origin_timeout_s": cty.NumberIntVal(2)},
+		{"origin_timeout_s": cty.NumberIntVal(1)},
+		{"work_timeout_s": cty.NumberIntVal(14)},
+		{"work_timeout_s": cty.NumberIntVal(15)},
+		{"work_timeout_s": cty.NumberIntVal(20)},
+		{"origin_timeout_s": cty.NumberIntVal(60), "work_timeout_s": cty.MustParseNumberVal("59.5")},
+	}
+	for i, vars := range combos {
+		mm, err := m.with(vars)
+		if err != nil {
+			p.add("%v: %v", showVars(vars), err)
+			continue
+		}
+		fn := mm.function("origin", &p)
+		if fn == nil {
+			return p
+		}
+		env, _, err := mm.environment(fn)
+		if err != nil {
+			p.add("%v: origin environment: %v", showVars(vars), err)
+			continue
+		}
+		cfg, err := config.Load(func(k string) string { return env[k] })
+		if err != nil {
+			p.add("%v: config.Load: %v", showVars(vars), err)
+			continue
+		}
+		tv, _, _ := mm.attr(fn, "timeout")
+		secs, _ := tv.AsBigFloat().Float64()
+		timeout := time.Duration(secs * float64(time.Second))
+		failed := mm.failedPreconditions(fn)
+		if i == 0 && (len(failed) > 0 || cfg.WorkTimeout >= timeout) {
+			p.add("defaults: WORK_TIMEOUT=%s with a %s function timeout (failed preconditions: %v)", env[config.EnvWorkTimeout], timeout, failed)
+		}
+		if len(failed) == 0 && cfg.WorkTimeout >= timeout {
+			p.add("%v: WORK_TIMEOUT=%s is not below the origin's %s timeout, and no precondition stops it", showVars(vars), env[config.EnvWorkTimeout], timeout)
+		}
+	}
+	return p
+}
+
+func checkConcurrency(m *module) problems {
+	var p problems
+	pre := m.function("prewarm", &p)
+	origin := m.function("origin", &p)
+	if pre == nil || origin == nil {
+		return p
+	}
+	if !isTraversal(pre, "reserved_concurrent_executions", "var.prewarm_reserved_concurrency") {
+		p.add("prewarm: reserved_concurrent_executions must be var.prewarm_reserved_concurrency")
+	}
+	if v, err := m.varDefault("prewarm_reserved_concurrency"); err != nil || v.IsNull() || v.LessThan(cty.NumberIntVal(1)).True() {
+		p.add("var.prewarm_reserved_concurrency must default to a number >= 1 (%v)", err)
+	}
+	if m.validates("prewarm_reserved_concurrency", cty.NumberIntVal(0)) {
+		p.add("var.prewarm_reserved_concurrency accepts 0, which stops pre-warming altogether")
+	}
+	if !m.validates("prewarm_reserved_concurrency", cty.NumberIntVal(1)) {
+		p.add("var.prewarm_reserved_concurrency refuses 1")
+	}
+	// The origin: unreserved by default, capped when the variable is set.
+	if v, ok, err := m.attr(origin, "reserved_concurrent_executions"); ok && (err != nil || !v.Equals(cty.NumberIntVal(-1)).True()) {
+		p.add("origin: reserved_concurrent_executions is %#v by default, want -1 (unreserved) (%v)", v, err)
+	}
+	if v, err := m.varDefault("origin_reserved_concurrency"); err != nil || !v.IsNull() {
+		p.add("var.origin_reserved_concurrency must default to null (%v)", err)
+	}
+	if mm, err := m.with(map[string]cty.Value{"origin_reserved_concurrency": cty.NumberIntVal(50)}); err == nil {
+		if v, _, err := mm.attr(origin, "reserved_concurrent_executions"); err != nil || v.IsNull() || !v.Equals(cty.NumberIntVal(50)).True() {
+			p.add("origin: origin_reserved_concurrency = 50 gives reserved_concurrent_executions %#v (%v)", v, err)
+		}
+	}
+	if m.validates("origin_reserved_concurrency", cty.NumberIntVal(0)) {
+		p.add("var.origin_reserved_concurrency accepts 0, which would stop every request")
+	}
+	return p
+}
+
+const usEast1 = "aws.us_east_1"
+
+func (m *module) checkUSEast1Provider(p *problems) {
+	prov := m.providers["aws.us_east_1"]
+	if prov == nil {
+		p.add("no provider \"aws\" with alias us_east_1")
+		return
+	}
+	if s, err := m.str(prov, "region"); err != nil || s != "us-east-1" {
+		p.add("provider aws.us_east_1: region %q (%v), want us-east-1", s, err)
+	}
+}
+
+// count of b evaluated with vars set.
+func (m *module) countWith(b *hclsyntax.Block, vars map[string]cty.Value) (int, error) {
+	mm, err := m.with(vars)
+	if err != nil {
+		return 0, err
+	}
+	v, ok, err := mm.attr(b, "count")
+	if !ok {
+		return 1, nil
+	}
+	if err != nil || !v.IsKnown() || v.IsNull() {
+		return 0, fmt.Errorf("count: %v", err)
+	}
+	n, _ := v.AsBigFloat().Int64()
+	return int(n), nil
+}
+
+func (m *module) one(typ string, p *problems) (string, *hclsyntax.Block) {
+	bs := m.ofType(typ)
+	if len(bs) != 1 {
+		p.add("want one %s, have %d", typ, len(bs))
+		return "", nil
+	}
+	for n, b := range bs {
+		return typ + "." + n, b
+	}
+	return "", nil
+}
+
+func checkEdge(m *module) problems {
+	var p problems
+	m.checkUSEast1Provider(&p)
+	for _, name := range []string{"waf_rate_limit", "origin_shield_region", "web_acl_id"} {
+		if v, err := m.varDefault(name); err != nil || !v.IsNull() {
+			p.add("var.%s must default to null (off) (%v)", name, err)
+		}
+	}
+	on := map[string]cty.Value{"waf_rate_limit": cty.NumberIntVal(2000)}
+	wafName, waf := m.one("aws_wafv2_web_acl", &p)
+	_, dist := m.one("aws_cloudfront_distribution", &p)
+	if waf != nil {
+		if providerOf(waf) != usEast1 {
+			p.add("%s is managed with provider %s; a web ACL for CloudFront lives in us-east-1 (%s)", wafName, providerOf(waf), usEast1)
+		}
+		if s, err := m.str(waf, "scope"); err != nil || s != "CLOUDFRONT" {
+			p.add("%s: scope %q (%v), want CLOUDFRONT", wafName, s, err)
+		}
+		if n, err := m.countWith(waf, nil); err != nil || n != 0 {
+			p.add("%s: count %d by default (%v), want 0 (off by default)", wafName, n, err)
+		}
+		if n, err := m.countWith(waf, on); err != nil || n != 1 {
+			p.add("%s: count %d with waf_rate_limit set (%v), want 1", wafName, n, err)
+		}
+		mm, _ := m.with(on)
+		var blocking bool
+		for _, r := range children(waf, "rule") {
+			var blocks bool
+			for _, a := range children(r, "action") {
+				blocks = len(children(a, "block")) == 1
+			}
+			for _, st := range children(r, "statement") {
+				for _, rb := range children(st, "rate_based_statement") {
+					lim, _, err := mm.attr(rb, "limit")
+					key, _ := mm.str(rb, "aggregate_key_type")
+					if err == nil && !lim.IsNull() && lim.Equals(cty.NumberIntVal(2000)).True() && key == "IP" && blocks {
+						blocking = true
+					}
+				}
+			}
+		}
+		if !blocking {
+			p.add("%s has no rule that blocks an IP above var.waf_rate_limit requests (rate_based_statement, limit = var.waf_rate_limit, IP, action block)", wafName)
+		}
+	}
+	if dist == nil {
+		return p
+	}
+	for _, tc := range []struct {
+		vars map[string]cty.Value
+		want cty.Value
+	}{
+		{nil, cty.NullVal(cty.String)},
+		{on, cty.StringVal("{{aws_wafv2_web_acl.rate_limit.arn}}")},
+		{map[string]cty.Value{"web_acl_id": cty.StringVal("arn:aws:wafv2:us-east-1:123456789012:global/webacl/own/1")}, cty.StringVal("arn:aws:wafv2:us-east-1:123456789012:global/webacl/own/1")},
+	} {
+		mm, err := m.with(tc.vars)
+		if err != nil {
+			p.add("%v", err)
+			continue
+		}
+		v, _, err := mm.attr(dist, "web_acl_id")
+		if err != nil || v.IsNull() != tc.want.IsNull() || !v.IsNull() && !v.Equals(tc.want).True() {
+			p.add("distribution web_acl_id with %v is %#v (%v), want %#v", showVars(tc.vars), v, err, tc.want)
+		}
+	}
+	// Origin Shield: off by default, in the named region when set.
+	for _, tc := range []struct {
+		vars map[string]cty.Value
+		want string
+	}{{nil, ""}, {map[string]cty.Value{"origin_shield_region": cty.StringVal("eu-west-1")}, "eu-west-1"}} {
+		mm, err := m.with(tc.vars)
+		if err != nil {
+			p.add("%v", err)
+			continue
+		}
+		var got []string
+		for _, o := range children(dist, "origin") {
+			shields, err := mm.expand(o, "origin_shield")
+			if err != nil {
+				p.add("origin_shield: %v", err)
+			}
+			for _, s := range shields {
+				en, _ := attrIn(s.ctx, s.b, "enabled")
+				r, _ := attrIn(s.ctx, s.b, "origin_shield_region")
+				if en.Type() == cty.Bool && en.True() && r.Type() == cty.String && !r.IsNull() {
+					got = append(got, r.AsString())
+				}
+			}
+		}
+		want := []string{tc.want}
+		if tc.want == "" {
+			want = nil
+		}
+		if !slices.Equal(got, want) {
+			p.add("origin shield with %v: %v, want %v", showVars(tc.vars), got, want)
+		}
+	}
+	return p
+}
+
+func checkCDNLogs(m *module) problems {
+	var p problems
+	m.checkUSEast1Provider(&p)
+	if v, err := m.varDefault("cdn_access_logs"); err != nil || v.IsNull() || v.Type() != cty.Bool || v.True() {
+		p.add("var.cdn_access_logs must default to false (%v)", err)
+	}
+	on := map[string]cty.Value{"cdn_access_logs": cty.True}
+	srcName, src := m.one("aws_cloudwatch_log_delivery_source", &p)
+	dstName, dst := m.one("aws_cloudwatch_log_delivery_destination", &p)
+	delName, del := m.one("aws_cloudwatch_log_delivery", &p)
+	if src == nil || dst == nil || del == nil {
+		return p
+	}
+	var group string
+	for _, c := range children(dst, "delivery_destination_configuration") {
+		for _, r := range m.refs(c.Body.Attributes["destination_resource_arn"].Expr) {
+			if strings.HasPrefix(r, "aws_cloudwatch_log_group.") && strings.HasSuffix(r, ".arn") {
+				group = strings.TrimSuffix(r, ".arn")
+			}
+		}
+	}
+	parts := [][2]string{{srcName, ""}, {dstName, ""}, {delName, ""}}
+	blocks := []*hclsyntax.Block{src, dst, del}
+	if group == "" {
+		p.add("%s does not deliver to a log group of this module", dstName)
+	} else {
+		parts = append(parts, [2]string{group, ""})
+		blocks = append(blocks, m.resources[group])
+	}
+	for i, b := range blocks {
+		if b == nil {
+			p.add("%s is missing", parts[i][0])
+			continue
+		}
+		if providerOf(b) != usEast1 {
+			p.add("%s is managed with provider %s; CloudFront's log delivery lives in us-east-1 (%s)", parts[i][0], providerOf(b), usEast1)
+		}
+		if n, err := m.countWith(b, nil); err != nil || n != 0 {
+			p.add("%s: count %d by default (%v), want 0 (off by default)", parts[i][0], n, err)
+		}
+		if n, err := m.countWith(b, on); err != nil || n != 1 {
+			p.add("%s: count %d with cdn_access_logs (%v), want 1", parts[i][0], n, err)
+		}
+	}
+	if s, err := m.str(src, "log_type"); err != nil || s != "ACCESS_LOGS" {
+		p.add("%s: log_type %q (%v), want ACCESS_LOGS", srcName, s, err)
+	}
+	if !m.refersTo(src, "resource_arn", "aws_cloudfront_distribution.cdn.arn") {
+		p.add("%s: resource_arn must be the distribution's ARN", srcName)
+	}
+	if !m.refersTo(del, "delivery_source_name", strings.TrimSuffix(srcName, "")+".name") {
+		p.add("%s: delivery_source_name must be %s.name", delName, srcName)
+	}
+	if !m.refersTo(del, "delivery_destination_arn", dstName+".arn") {
+		p.add("%s: delivery_destination_arn must be %s.arn", delName, dstName)
+	}
+	return p
+}
+
+type lifecycleRule struct {
+	id, prefix   string
+	hasPrefix    bool
+	noncurrent   cty.Value
+	emptyFilter  bool
+	enabled      bool
+	fromVariable bool
+}
+
+func (m *module) lifecycleRules(lc *hclsyntax.Block) ([]lifecycleRule, error) {
+	rules, err := m.expand(lc, "rule")
+	if err != nil {
+		return nil, err
+	}
+	var out []lifecycleRule
+	for _, r := range rules {
+		lr := lifecycleRule{noncurrent: cty.NullVal(cty.Number)}
+		if v, ok := attrIn(r.ctx, r.b, "id"); ok && v.Type() == cty.String {
+			lr.id = v.AsString()
+		}
+		if v, ok := attrIn(r.ctx, r.b, "status"); ok && v.Type() == cty.String {
+			lr.enabled = v.AsString() == "Enabled"
+		}
+		for _, f := range children(r.b, "filter") {
+			if len(f.Body.Attributes) == 0 && len(f.Body.Blocks) == 0 {
+				lr.emptyFilter = true
+			}
+			if v, ok := attrIn(r.ctx, f, "prefix"); ok && v.Type() == cty.String && !v.IsNull() {
+				lr.prefix, lr.hasPrefix = v.AsString(), true
+			}
+		}
+		for _, n := range children(r.b, "noncurrent_version_expiration") {
+			if v, ok := attrIn(r.ctx, n, "noncurrent_days"); ok {
+				lr.noncurrent = v
+			}
+			lr.fromVariable = isTraversal(n, "noncurrent_days", "var.noncurrent_version_expiration_days")
+		}
+		out = append(out, lr)
+	}
+	return out, nil
+}
+
+func checkLifecycle(m *module) problems {
+	var p problems
+	for name, lc := range m.ofType("aws_s3_bucket_lifecycle_configuration") {
+		rules, err := m.lifecycleRules(lc)
+		if err != nil {
+			p.add("aws_s3_bucket_lifecycle_configuration.%s: %v", name, err)
+			continue
+		}
+		for _, r := range rules {
+			if r.emptyFilter || !r.hasPrefix {
+				p.add("aws_s3_bucket_lifecycle_configuration.%s: rule %q has no filter { prefix = ... } (an empty filter block is ambiguous to the provider)", name, r.id)
+			}
+		}
+	}
+	var images *hclsyntax.Block
+	for _, lc := range m.ofType("aws_s3_bucket_lifecycle_configuration") {
+		if m.refersTo(lc, "bucket", "aws_s3_bucket.images") {
+			images = lc
+		}
+	}
+	if images == nil {
+		p.add("the image bucket has no lifecycle configuration")
+		return p
+	}
+	for _, vars := range []map[string]cty.Value{
+		{},
+		{"sizes": cty.ListVal([]cty.Value{cty.StringVal("1024x768"), cty.StringVal("64x64")}), "noncurrent_version_expiration_days": cty.NumberIntVal(45)},
+	} {
+		mm, err := m.with(vars)
+		if err != nil {
+			p.add("%v", err)
+			continue
+		}
+		rules, err := mm.lifecycleRules(images)
+		if err != nil {
+			p.add("image bucket lifecycle: %v", err)
+			continue
+		}
+		prefixV, _ := mm.varDefault("originals_prefix")
+		daysV, _ := mm.varDefault("noncurrent_version_expiration_days")
+		sizesV, _ := mm.varDefault("sizes")
+		originals, _ := asString(prefixV)
+		sizes, _ := asStrings(sizesV)
+		// Originals: the variable's policy, and nothing shorter.
+		var kept bool
+		for _, r := range rules {
+			if !r.enabled || !r.hasPrefix || !strings.HasPrefix(originals, r.prefix) || r.noncurrent.IsNull() {
+				continue
+			}
+			if !r.noncurrent.Equals(daysV).True() {
+				p.add("%v: rule %q expires noncurrent originals after %#v days, want var.noncurrent_version_expiration_days (%#v)", showVars(vars), r.id, r.noncurrent, daysV)
+			} else {
+				kept = true
+			}
+		}
+		if !kept {
+			p.add("%v: no rule expires noncurrent originals after var.noncurrent_version_expiration_days", showVars(vars))
+		}
+		// Variants: 1 day under each size's prefix.
+		for _, s := range sizes {
+			found := false
+			for _, r := range rules {
+				if r.enabled && r.hasPrefix && r.prefix == s+"/" && !r.noncurrent.IsNull() && r.noncurrent.Equals(cty.NumberIntVal(1)).True() {
+					found = true
+				}
+			}
+			if !found {
+				p.add("%v: no enabled rule expires noncurrent versions under %s/ after 1 day", showVars(vars), s)
+			}
+		}
+	}
+	return p
+}
+
+// alarmActions evaluates alarm_actions and ok_actions of every alarm.
+func checkAlarms(m *module) problems {
+	var p problems
+	alarms := m.ofType("aws_cloudwatch_metric_alarm")
+	if len(alarms) == 0 {
+		p.add("no alarms")
+		return p
+	}
+	if v, err := m.varDefault("alarm_topic_arn"); err != nil || !v.IsNull() {
+		p.add("var.alarm_topic_arn must default to null (this module's topic) (%v)", err)
+	}
+	// The module's own topic: made by default, encrypted with the events key, which CloudWatch
+	// may use; not made when var.alarm_topic_arn names one.
+	own := ""
+	for name, t := range m.ofType("aws_sns_topic") {
+		if n, err := m.countWith(t, map[string]cty.Value{"alarm_topic_arn": cty.StringVal("arn:aws:sns:eu-west-1:123456789012:ops")}); err == nil && n == 0 {
+			if n, err := m.countWith(t, nil); err == nil && n == 1 {
+				own = "aws_sns_topic." + name
+				if !m.refersTo(t, "kms_master_key_id", "aws_kms_key.events") {
+					p.add("%s is not encrypted with aws_kms_key.events", own)
+				}
+			}
+		}
+	}
+	if own == "" {
+		p.add("no aws_sns_topic made for the alarms when var.alarm_topic_arn is null (and only then)")
+	}
+	cloudwatchMayEncrypt := false
+	if doc := m.data["aws_iam_policy_document.events_key"]; doc != nil {
+		for _, s := range children(doc, "statement") {
+			acts, _ := m.strList(s, "actions")
+			for _, pr := range children(s, "principals") {
+				ids, _ := m.strList(pr, "identifiers")
+				if slices.Contains(ids, "cloudwatch.amazonaws.com") && slices.Contains(acts, "kms:Decrypt") && slices.Contains(acts, "kms:GenerateDataKey*") {
+					cloudwatchMayEncrypt = true
+				}
+			}
+		}
+	}
+	if !cloudwatchMayEncrypt {
+		p.add("the events key policy does not let cloudwatch.amazonaws.com encrypt for the alarm topic (kms:GenerateDataKey*, kms:Decrypt)")
+	}
+	for _, tc := range []struct {
+		vars map[string]cty.Value
+		want string
+	}{
+		{nil, "{{" + own + ".arn}}"},
+		{map[string]cty.Value{"alarm_topic_arn": cty.StringVal("arn:aws:sns:eu-west-1:123456789012:ops")}, "arn:aws:sns:eu-west-1:123456789012:ops"},
+	} {
+		mm, err := m.with(tc.vars)
+		if err != nil {
+			p.add("%v", err)
+			continue
+		}
+		for name, a := range alarms {
+			for _, attr := range []string{"alarm_actions", "ok_actions"} {
+				got, err := mm.strList(a, attr)
+				if err != nil || !slices.Equal(got, []string{tc.want}) {
+					p.add("alarm %s: %s = %v (%v) with %v, want [%s]", name, attr, got, err, showVars(tc.vars), tc.want)
+				}
+			}
+		}
+		if o := m.outputs["alarm_topic_arn"]; o == nil {
+			p.add("no output alarm_topic_arn")
+		} else if s, err := mm.str(o, "value"); err != nil || s != tc.want {
+			p.add("output alarm_topic_arn = %q (%v) with %v, want %s", s, err, showVars(tc.vars), tc.want)
+		}
+	}
+
+	fnName := func(fn string) string {
+		b := m.function(fn, &p)
+		if b == nil {
+			return ""
+		}
+		s, _ := m.str(b, "function_name")
+		return s
+	}
+	origin, prewarm := fnName("origin"), fnName("prewarm")
+	topic := ""
+	if t := m.resources["aws_sns_topic.originals"]; t != nil {
+		topic, _ = m.str(t, "name")
+	}
+	timeoutV, _ := m.varDefault("origin_timeout_s")
+	timeoutMs, _ := timeoutV.AsBigFloat().Float64()
+	timeoutMs *= 1000
+	want := []struct {
+		what, namespace, metric, dim, value string
+		check                               func(threshold float64, stat string) string
+	}{
+		{"pre-warm errors", "AWS/Lambda", "Errors", "FunctionName", prewarm, nil},
+		{"pre-warm throttles", "AWS/Lambda", "Throttles", "FunctionName", prewarm, nil},
+		{"origin errors", "AWS/Lambda", "Errors", "FunctionName", origin, nil},
+		{"origin throttles", "AWS/Lambda", "Throttles", "FunctionName", origin, nil},
+		{"origin duration near its timeout", "AWS/Lambda", "Duration", "FunctionName", origin, func(th float64, stat string) string {
+			if th <= 0 || th >= timeoutMs || stat != "Maximum" {
+				return fmt.Sprintf("threshold %v ms with statistic %q, want Maximum below the timeout (%v ms)", th, stat, timeoutMs)
+			}
+			return ""
+		}},
+		{"SNS deliveries to the pre-warm function failed", "AWS/SNS", "NumberOfNotificationsFailed", "TopicName", topic, nil},
+	}
+	for _, w := range want {
+		found := false
+		var why []string
+		for name, a := range alarms {
+			ns, _ := m.str(a, "namespace")
+			metric, _ := m.str(a, "metric_name")
+			if ns != w.namespace || metric != w.metric {
+				continue
+			}
+			dims, _, err := m.attr(a, "dimensions")
+			if err != nil || dims.IsNull() || !dims.CanIterateElements() || !dims.Type().IsObjectType() && !dims.Type().IsMapType() {
+				continue
+			}
+			d := map[string]string{}
+			for it := dims.ElementIterator(); it.Next(); {
+				k, v := it.Element()
+				d[k.AsString()], _ = asString(v)
+			}
+			if d[w.dim] != w.value || w.value == "" {
+				continue
+			}
+			if w.check != nil {
+				th, _, _ := m.attr(a, "threshold")
+				f := -1.0
+				if !th.IsNull() && th.IsKnown() && th.Type() == cty.Number {
+					f, _ = th.AsBigFloat().Float64()
+				}
+				stat, _ := m.str(a, "statistic")
+				if msg := w.check(f, stat); msg != "" {
+					why = append(why, name+": "+msg)
+					continue
+				}
+			}
+			found = true
+		}
+		if !found {
+			p.add("no alarm on %s (%s %s, %s = %q) %v", w.what, w.namespace, w.metric, w.dim, w.value, why)
+		}
+	}
+	return p
+}
+
+func checkOutputs(m *module) problems {
+	var p problems
+	for name, want := range map[string]string{
+		"origin_function_arn":       "aws_lambda_function.origin.arn",
+		"prewarm_function_arn":      "aws_lambda_function.prewarm.arn",
+		"origin_role_arn":           "aws_iam_role.origin.arn",
+		"prewarm_role_arn":          "aws_iam_role.prewarm.arn",
+		"originals_topic_arn":       "aws_sns_topic.originals.arn",
+		"prewarm_failure_queue_arn": "aws_sqs_queue.prewarm_failures.arn",
+		"events_key_arn":            "aws_kms_key.events.arn",
+	} {
+		o := m.outputs[name]
+		if o == nil {
+			p.add("output %s is missing", name)
+			continue
+		}
+		if s, err := m.str(o, "value"); err != nil || s != "{{"+want+"}}" {
+			p.add("output %s = %q (%v), want %s", name, s, err, want)
+		}
+		if d, err := m.str(o, "description"); err != nil || d == "" {
+			p.add("output %s has no description", name)
+		}
+	}
+	if m.outputs["alarm_topic_arn"] == nil { // its value: checkAlarms
+		p.add("output alarm_topic_arn is missing")
+	}
+	return p
+}
+
+func checkVersions(m *module) problems {
+	var p problems
+	if len(m.terraform) != 1 {
+		p.add("want one terraform block, have %d", len(m.terraform))
+		return p
+	}
+	tf := m.terraform[0]
+	rv, err := m.str(tf, "required_version")
+	if err != nil {
+		p.add("required_version: %v", err)
+	}
+	var lower, upper bool
+	for _, part := range strings.Split(rv, ",") {
+		part = strings.TrimSpace(part)
+		switch {
+		case part == ">= 1.5":
+			lower = true
+		case strings.HasPrefix(part, "< ") || strings.HasPrefix(part, "<= ") || strings.HasPrefix(part, "~> "):
+			upper = true
+		}
+	}
+	if !lower || !upper {
+		p.add("required_version %q: want \">= 1.5\" (what check.sh tests with) and an upper bound", rv)
+	}
+	rp := children(tf, "required_providers")
+	if len(rp) != 1 {
+		p.add("want one required_providers block")
+		return p
+	}
+	aws, ok, err := m.attr(rp[0], "aws")
+	if !ok || err != nil || aws.IsNull() || !aws.Type().IsObjectType() {
+		p.add("required_providers.aws is not an object (%v)", err)
+		return p
+	}
+	src, _ := asString(aws.GetAttr("source"))
+	ver, _ := asString(aws.GetAttr("version"))
+	if src != "hashicorp/aws" || ver != "~> 6.28" {
+		p.add("required_providers.aws = %s %q, want hashicorp/aws \"~> 6.28\"", src, ver)
+	}
+	return p
+}
+
+var (
+	sMaxAgeRe = regexp.MustCompile(`s-maxage=([0-9]+)`)
+	maxAgeRe  = regexp.MustCompile(`(?:^|[ ,])max-age=([0-9]+)`)
+)
+
+// notFoundTTL is CloudFront's rule: the larger of the error caching minimum TTL and the answer's
+// s-maxage (else max-age).
+func notFoundTTL(minTTL int, cacheControl string) int {
+	age := 0
+	if s := sMaxAgeRe.FindStringSubmatch(cacheControl); s != nil {
+		age, _ = strconv.Atoi(s[1])
+	} else if s := maxAgeRe.FindStringSubmatch(cacheControl); s != nil {
+		age, _ = strconv.Atoi(s[1])
+	}
+	return max(minTTL, age)
+}
+
+func checkNotFoundTTL(m *module) problems {
+	var p problems
+	minV, err := m.varDefault("error_caching_min_ttl")
+	if err != nil {
+		p.add("%v", err)
+		return p
+	}
+	minDefault, _ := minV.AsBigFloat().Int64()
+	for _, tc := range []struct {
+		min int
+		cc  string
+	}{
+		{int(minDefault), config.DefaultErrorCache},
+		{10, "public, max-age=5"},
+		{10, "public, s-maxage=30, max-age=600"},
+		{0, "public, max-age=120"},
+		{30, "no-store"},
+	} {
+		mm, err := m.with(map[string]cty.Value{"error_caching_min_ttl": cty.NumberIntVal(int64(tc.min)), "error_cache_control": cty.StringVal(tc.cc)})
+		if err != nil {
+			p.add("%v", err)
+			continue
+		}
+		v := mm.ctx.Variables["local"]
+		if !v.Type().HasAttribute("not_found_edge_ttl_s") {
+			p.add("local.not_found_edge_ttl_s is not defined")
+			return p
+		}
+		got := v.GetAttr("not_found_edge_ttl_s")
+		want := notFoundTTL(tc.min, tc.cc)
+		if !got.IsKnown() || got.IsNull() || got.Type() != cty.Number || !got.Equals(cty.NumberIntVal(int64(want))).True() {
+			p.add("error_caching_min_ttl=%d, ERROR_CACHE_CONTROL=%q: local.not_found_edge_ttl_s = %#v, want %d", tc.min, tc.cc, got, want)
+		}
+	}
+	if o := m.outputs["not_found_edge_ttl_s"]; o == nil || !m.refersTo(o, "value", "local.not_found_edge_ttl_s") && !strings.Contains(strings.Join(m.refs(o.Body.Attributes["value"].Expr), " "), "error_caching_min_ttl") {
+		p.add("output not_found_edge_ttl_s is missing or not local.not_found_edge_ttl_s")
+	}
+	// The README's promise is the number at the defaults.
+	readme, err := os.ReadFile(filepath.Join(m.dir, "README.md"))
+	if err != nil {
+		p.add("%v", err)
+		return p
+	}
+	promise := fmt.Sprintf("visible at the edge within **%d s**", notFoundTTL(int(minDefault), config.DefaultErrorCache))
+	if !strings.Contains(string(readme), promise) {
+		p.add("terraform/README.md does not promise %q", promise)
+	}
+	return p
+}
+
+func checkReadme(m *module) problems {
+	var p problems
+	b, err := os.ReadFile(filepath.Join(m.dir, "README.md"))
+	if err != nil {
+		p.add("%v", err)
+		return p
+	}
+	readme := string(b)
+	for name := range m.variables {
+		if !strings.Contains(readme, "`"+name+"`") {
+			p.add("terraform/README.md does not mention variable `%s`", name)
+		}
+	}
+	for name := range m.outputs {
+		if !strings.Contains(readme, "`"+name+"`") {
+			p.add("terraform/README.md does not mention output `%s`", name)
+		}
+	}
+	_, prod, ok := strings.Cut(readme, "\n## Running it in production\n")
+	if !ok {
+		p.add("terraform/README.md has no \"## Running it in production\" section")
+		return p
+	}
+	if i := strings.Index(prod, "\n## "); i >= 0 {
+		prod = prod[:i]
+	}
+	for _, s := range []string{
+		"### Concurrency", "### Cost per upload", "### Logs", "### Alarms", "### What each optional variable buys",
+		"`prewarm_reserved_concurrency`", "`origin_reserved_concurrency`", "`waf_rate_limit`", "`origin_shield_region`",
+		"`cdn_access_logs`", "`alarm_topic_arn`", "`work_timeout_s`", "TooManyInvalidationsInProgress",
+		`backend "s3"`, "use_lockfile",
+	} {
+		if !strings.Contains(prod, s) {
+			p.add("the production section of terraform/README.md lacks %q", s)
+		}
+	}
+	return p
+}
+
 // ---- Tests ---------------------------------------------------------------------------------
 
 func load(t *testing.T, dir string) *module {
@@ -1141,6 +2222,32 @@ func TestFunctionURLIsIAMAndStreaming(t *testing.T) { expectNone(t, checkFunctio
 func TestCloudFrontMayInvokeTheOrigin(t *testing.T) { expectNone(t, checkCloudFront(load(t, "."))) }
 
 func TestIAMCoversExactlyThePrefixes(t *testing.T) { expectNone(t, checkIAM(load(t, "."))) }
+
+func TestNumericVariablesHaveConfigsBounds(t *testing.T) {
+	expectNone(t, checkNumericBounds(load(t, ".")))
+}
+
+func TestWorkTimeoutIsBelowTheFunctionTimeout(t *testing.T) {
+	expectNone(t, checkWorkTimeout(load(t, ".")))
+}
+
+func TestConcurrencyIsBounded(t *testing.T) { expectNone(t, checkConcurrency(load(t, "."))) }
+
+func TestEdgeOptionsWAFAndOriginShield(t *testing.T) { expectNone(t, checkEdge(load(t, "."))) }
+
+func TestCDNLogsAreV2InUSEast1(t *testing.T) { expectNone(t, checkCDNLogs(load(t, "."))) }
+
+func TestVariantVersionsExpireAfterADay(t *testing.T) { expectNone(t, checkLifecycle(load(t, "."))) }
+
+func TestAlarmsOnOneTopic(t *testing.T) { expectNone(t, checkAlarms(load(t, "."))) }
+
+func TestOutputs(t *testing.T) { expectNone(t, checkOutputs(load(t, "."))) }
+
+func TestVersionsArePinned(t *testing.T) { expectNone(t, checkVersions(load(t, "."))) }
+
+func TestNotFoundEdgeTTLIsPromised(t *testing.T) { expectNone(t, checkNotFoundTTL(load(t, "."))) }
+
+func TestReadmeCoversProduction(t *testing.T) { expectNone(t, checkReadme(load(t, "."))) }
 
 // The evaluator itself: placeholders and locals resolve as expected (guards the checks above
 // against passing because nothing was evaluated).
@@ -1208,11 +2315,93 @@ func TestBrokenWiringIsCaught(t *testing.T) {
 			`      values   = local.listable_prefixes`, `      values   = ["*"]`, checkIAM},
 		{"origin may delete variants", "iam.tf",
 			`actions   = ["s3:GetObject", "s3:PutObject"]`, `actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]`, checkIAM},
+
+		// Bounded fan-out.
+		{"pre-warm without reserved concurrency", "lambda.tf",
+			"  reserved_concurrent_executions = var.prewarm_reserved_concurrency\n", "", checkConcurrency},
+		{"pre-warm concurrency may be 0", "variables.tf",
+			"var.prewarm_reserved_concurrency >= 1", "var.prewarm_reserved_concurrency >= 0", checkConcurrency},
+		{"origin cap ignored", "lambda.tf",
+			"reserved_concurrent_executions = var.origin_reserved_concurrency == null ? -1 : var.origin_reserved_concurrency", "reserved_concurrent_executions = -1", checkConcurrency},
+		// Settings that cannot be wrong.
+		{"max_source_bytes may be 0", "variables.tf",
+			"var.max_source_bytes >= 1", "var.max_source_bytes >= 0", checkNumericBounds},
+		{"max_frames may be fractional", "variables.tf",
+			"&& floor(var.max_frames) == var.max_frames", "", checkNumericBounds},
+		{"jpeg_quality above config's 100", "variables.tf",
+			"var.jpeg_quality <= 100", "var.jpeg_quality <= 1000", checkNumericBounds},
+		{"lru_bytes beyond int64", "variables.tf",
+			"var.lru_bytes <= 9223372036854775807", "var.lru_bytes <= 1e30", checkNumericBounds},
+		{"numeric variable without validation", "variables.tf",
+			`    condition     = var.origin_5xx_alarm_percent > 0 && var.origin_5xx_alarm_percent <= 100
+    error_message = "origin_5xx_alarm_percent: above 0, at most 100."
+  }`, `  }`, checkNumericBounds},
+		{"origin without WORK_TIMEOUT", "lambda.tf",
+			"      WORK_TIMEOUT        = \"${local.origin_work_timeout_s}s\"\n", "", checkEnvironment},
+		{"WORK_TIMEOUT at the function timeout", "main.tf",
+			"max(1, var.origin_timeout_s - 3)", "var.origin_timeout_s", checkWorkTimeout},
+		{"WORK_TIMEOUT precondition dropped", "lambda.tf",
+			"condition     = local.origin_work_timeout_s < var.origin_timeout_s", "condition     = true", checkWorkTimeout},
+		{"Terraform version unbounded", "versions.tf",
+			`required_version = ">= 1.5, < 2.0"`, `required_version = ">= 1.5"`, checkVersions},
+		{"provider pin loosened", "versions.tf",
+			`version = "~> 6.28"`, `version = ">= 6.0"`, checkVersions},
+		{"empty filter block", "s3.tf",
+			"    filter {\n      prefix = \"\"\n    }", "    filter {}", checkLifecycle},
+		// Cache-busting and versions.
+		{"WAF outside us-east-1", "edge.tf",
+			"  count    = var.waf_rate_limit == null ? 0 : 1\n  provider = aws.us_east_1\n", "  count    = var.waf_rate_limit == null ? 0 : 1\n", checkEdge},
+		{"WAF on by default", "edge.tf",
+			"count    = var.waf_rate_limit == null ? 0 : 1", "count    = 1", checkEdge},
+		{"WAF rule only counts", "edge.tf",
+			"    action {\n      block {}\n    }", "    action {\n      count {}\n    }", checkEdge},
+		{"WAF not attached", "cdn.tf",
+			"web_acl_id      = local.web_acl_arn", "web_acl_id      = var.web_acl_id", checkEdge},
+		{"Origin Shield region ignored", "cdn.tf",
+			"origin_shield_region = origin_shield.value", `origin_shield_region = "us-east-1"`, checkEdge},
+		{"Origin Shield on by default", "cdn.tf",
+			`for_each = var.origin_shield_region == null ? [] : [var.origin_shield_region]`, `for_each = ["us-east-1"]`, checkEdge},
+		{"variant versions kept 30 days", "s3.tf",
+			"        noncurrent_days = 1\n", "        noncurrent_days = 30\n", checkLifecycle},
+		{"variant rule on the wrong prefix", "s3.tf",
+			`prefix = "${rule.value}/"`, `prefix = "variants/${rule.value}/"`, checkLifecycle},
+		{"originals expire after a day", "s3.tf",
+			"      noncurrent_days = var.noncurrent_version_expiration_days", "      noncurrent_days = 1", checkLifecycle},
+		{"404 promise ignores ERROR_CACHE_CONTROL", "cdn.tf",
+			"not_found_edge_ttl_s = max(var.error_caching_min_ttl, local.error_s_maxage != null ? local.error_s_maxage : local.error_max_age)", "not_found_edge_ttl_s = var.error_caching_min_ttl", checkNotFoundTTL},
+		{"README promises another 404 TTL", "README.md",
+			"visible at the edge within **60 s**", "visible at the edge within **10 s**", checkNotFoundTTL},
+		// What an operator sees.
+		{"CDN logs source outside us-east-1", "edge.tf",
+			"  count    = var.cdn_access_logs ? 1 : 0\n  provider = aws.us_east_1\n\n  name         = \"${var.name}-cdn\"", "  count    = var.cdn_access_logs ? 1 : 0\n\n  name         = \"${var.name}-cdn\"", checkCDNLogs},
+		{"CDN logs on by default", "variables.tf",
+			"log_retention_days.\"\n  type        = bool\n  default     = false", "log_retention_days.\"\n  type        = bool\n  default     = true", checkCDNLogs},
+		{"CDN logs of the wrong type", "edge.tf",
+			`log_type     = "ACCESS_LOGS"`, `log_type     = "APPLICATION_LOGS"`, checkCDNLogs},
+		{"an alarm tells no one", "monitoring.tf",
+			"  alarm_actions       = local.alarm_actions\n", "  alarm_actions       = []\n", checkAlarms},
+		{"alarm topic variable ignored", "monitoring.tf",
+			"alarm_topic_arn = var.alarm_topic_arn != null ? var.alarm_topic_arn : aws_sns_topic.alarms[0].arn", "alarm_topic_arn = aws_sns_topic.alarms[0].arn", checkAlarms},
+		{"no pre-warm throttles alarm", "monitoring.tf",
+			"  metric_name         = \"Throttles\"\n  dimensions          = { FunctionName = local.prewarm_function_name }", "  metric_name         = \"Invocations\"\n  dimensions          = { FunctionName = local.prewarm_function_name }", checkAlarms},
+		{"no pre-warm errors alarm", "monitoring.tf",
+			"  metric_name         = \"Errors\"\n  dimensions          = { FunctionName = local.prewarm_function_name }", "  metric_name         = \"Errors\"\n  dimensions          = { FunctionName = local.origin_function_name }", checkAlarms},
+		{"duration alarm past the timeout", "monitoring.tf",
+			"threshold           = var.origin_timeout_s * 1000 * var.origin_duration_alarm_percent / 100", "threshold           = var.origin_timeout_s * 1000 * 2", checkAlarms},
+		{"SNS delivery alarm on another topic", "monitoring.tf",
+			"dimensions          = { TopicName = local.topic_name }", `dimensions          = { TopicName = "other" }`, checkAlarms},
+		{"CloudWatch may not use the topic key", "sns.tf",
+			`identifiers = ["cloudwatch.amazonaws.com"]`, `identifiers = ["logs.amazonaws.com"]`, checkAlarms},
+		{"role output names the wrong role", "outputs.tf",
+			"value       = aws_iam_role.prewarm.arn", "value       = aws_iam_role.origin.arn", checkOutputs},
+		{"README without the production section", "README.md",
+			"## Running it in production", "## Notes", checkReadme},
 	}
 	files, err := filepath.Glob("*.tf")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no *.tf files: %v", err)
 	}
+	files = append(files, "README.md")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
