@@ -26,14 +26,15 @@ import (
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
-// Format is what a viewer gets: AVIF, WebP, or the original's own format.
-type Format string
+// Format is what a viewer gets: AVIF, WebP, or the original's own format. It is the key
+// layout's (variantpath.Format): the edge's token is the stored variant's.
+type Format = variantpath.Format
 
 // The three formats a URL can be served in; each is its own cache entry and stored variant.
 const (
-	AVIF     Format = "avif"
-	WebP     Format = "webp"
-	Original Format = "original"
+	AVIF     = variantpath.AVIF
+	WebP     = variantpath.WebP
+	Original = variantpath.Original
 )
 
 // MetaPrefix is the first segment of the metadata endpoint: /meta/<key>.

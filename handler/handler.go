@@ -20,19 +20,6 @@ import (
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
-// Variant is one encoded output of a Resizer.
-type Variant struct {
-	Size        size.Size
-	Body        []byte
-	ContentType string
-}
-
-// Resizer makes variants of an original, decoding it once for all sizes. imaging.Resizer is the
-// libvips implementation. Errors wrap ErrUnsupported, ErrInvalid or ErrTooLarge.
-type Resizer interface {
-	Resize(src []byte, sizes []size.Size) ([]Variant, error)
-}
-
 // Invalidator removes URL paths from the CDN's cache (cloudfront.Invalidator).
 type Invalidator interface {
 	Invalidate(ctx context.Context, paths []string) error

@@ -25,7 +25,6 @@ import (
 	"github.com/imgorigin/imgorigin/handler/imaging"
 	"github.com/imgorigin/imgorigin/handler/s3event"
 	"github.com/imgorigin/imgorigin/handler/s3store"
-	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 	"github.com/imgorigin/imgorigin/internal/s3test"
 )
@@ -52,9 +51,9 @@ type countingResizer struct {
 	calls atomic.Int64
 }
 
-func (c *countingResizer) Resize(src []byte, sizes []size.Size) ([]handler.Variant, error) {
+func (c *countingResizer) Make(src []byte, job handler.Job) (handler.Made, error) {
 	c.calls.Add(1)
-	return c.Resizer.Resize(src, sizes)
+	return c.Resizer.Make(src, job)
 }
 
 type env struct {
@@ -396,7 +395,7 @@ func TestPanicIsA500ForThatRequestOnly(t *testing.T) {
 
 type panicky struct{}
 
-func (panicky) Resize([]byte, []size.Size) ([]handler.Variant, error) { panic("boom") }
+func (panicky) Make([]byte, handler.Job) (handler.Made, error) { panic("boom") }
 
 var _ http.Handler = (*handler.Handler)(nil)
 

@@ -54,7 +54,8 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 		return nil
 	}
 
-	vs, err := h.opt.Resizer.Resize(orig.Body, todo)
+	res, err := h.opt.Resizer.Make(orig.Body, Job{Targets: TargetsOf(variantpath.Original, todo...)})
+	vs := res.Variants
 	if err != nil {
 		// The new original cannot be read: its variants, if any, show the old image. Remove
 		// them so that requests get the new original's answer (415/422), not a stale picture.
@@ -65,13 +66,13 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 	var replaced []size.Size
 	out := 0
 	for _, v := range vs {
-		old, had := existing[v.Size]
+		old, had := existing[v.Target.Size]
 		if err := h.replace(ctx, path, v, orig.ETag, old); err != nil {
 			return h.eventFailed(log, err)
 		}
-		h.lru.remove(variantpath.Variant{Size: v.Size, Path: path}.Key())
+		h.lru.remove(variantpath.Variant{Size: v.Target.Size, Path: path}.Key())
 		if had {
-			replaced = append(replaced, v.Size)
+			replaced = append(replaced, v.Target.Size)
 		}
 		out += len(v.Body)
 	}
@@ -147,7 +148,7 @@ func (h *Handler) existing(ctx context.Context, path string) (map[size.Size]*Obj
 // none exists (If-None-Match). When another writer got there first, what it wrote is checked:
 // made from this original, it stays; made from an older one, it is replaced in turn.
 func (h *Handler) replace(ctx context.Context, path string, v Variant, sourceETag string, seen *Object) error {
-	key := variantpath.Variant{Size: v.Size, Path: path}.Key()
+	key := variantpath.Variant{Size: v.Target.Size, Path: path}.Key()
 	for range 3 {
 		cond := Cond{IfNoneMatch: true}
 		if seen != nil {

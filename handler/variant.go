@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"time"
 
-	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
@@ -86,7 +85,8 @@ func (h *Handler) make(ctx context.Context, vp variantpath.Variant) (*made, erro
 	}
 	m.bytesIn = len(orig.Body)
 	start = time.Now()
-	vs, err := h.opt.Resizer.Resize(orig.Body, []size.Size{vp.Size})
+	res, err := h.opt.Resizer.Make(orig.Body, Job{Targets: TargetsOf(variantpath.Original, vp.Size)})
+	vs := res.Variants
 	m.transform = time.Since(start)
 	if err != nil {
 		return nil, err
@@ -109,5 +109,5 @@ func (h *Handler) put(ctx context.Context, path string, v Variant, sourceETag st
 	if sourceETag != "" {
 		obj.Metadata = map[string]string{MetaSourceETag: sourceETag}
 	}
-	return storageErr("put variant", h.opt.Variants.Put(ctx, variantpath.Variant{Size: v.Size, Path: path}.Key(), obj, cond))
+	return storageErr("put variant", h.opt.Variants.Put(ctx, variantpath.Variant{Size: v.Target.Size, Path: path}.Key(), obj, cond))
 }

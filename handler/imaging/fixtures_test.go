@@ -36,13 +36,13 @@ func TestEXIFOrientations(t *testing.T) {
 			for _, v := range vs {
 				img, _ := decode(t, v.Body)
 				b := img.Bounds()
-				if b.Dx() != v.Size.W || b.Dy() != v.Size.H {
-					t.Fatalf("orientation %d: %v came out %v", o, v.Size, b.Size())
+				if b.Dx() != v.Target.Size.W || b.Dy() != v.Target.Size.H {
+					t.Fatalf("orientation %d: %v came out %v", o, v.Target.Size, b.Size())
 				}
 				for _, q := range quads {
 					px := img.At(int(q.x*float64(b.Dx())), int(q.y*float64(b.Dy())))
 					if !near(px, q.c, 40) {
-						t.Errorf("orientation %d, %v: want %s, got %v", o, v.Size, q.name, rgb(px))
+						t.Errorf("orientation %d, %v: want %s, got %v", o, v.Target.Size, q.name, rgb(px))
 					}
 				}
 			}

@@ -97,7 +97,7 @@ func TestHostileCorpusResize(t *testing.T) {
 					t.Errorf("%v: took %v", sizes, took)
 				}
 				for i, v := range vs {
-					checkVariant(t, v.Size.String(), v.Body, c.format, sizes[i].W, sizes[i].H)
+					checkVariant(t, v.Target.Size.String(), v.Body, c.format, sizes[i].W, sizes[i].H)
 				}
 			}
 		})
@@ -605,8 +605,8 @@ func FuzzResize(f *testing.F) {
 		}
 		out := format.Sniff(src).Output()
 		for i, v := range vs {
-			if v.Size != sizes[i] || v.ContentType != out.ContentType() {
-				t.Fatalf("variant %d: %v %s", i, v.Size, v.ContentType)
+			if v.Target.Size != sizes[i] || v.ContentType != out.ContentType() {
+				t.Fatalf("variant %d: %v %s", i, v.Target.Size, v.ContentType)
 			}
 			if f := format.Sniff(v.Body); f != out {
 				t.Fatalf("variant %d sniffs as %s, want %s", i, f, out)

@@ -9,6 +9,7 @@ import (
 	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/format"
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // The errors Resize wraps are the handler's: ErrUnsupported is a 415, ErrInvalid and
@@ -59,7 +60,7 @@ func (r *Resizer) Resize(src []byte, sizes []size.Size) ([]handler.Variant, erro
 	}
 	vs := make([]handler.Variant, len(sizes))
 	for i, s := range sizes {
-		vs[i] = handler.Variant{Size: s, Body: bodies[i], ContentType: out.ContentType()}
+		vs[i] = handler.Variant{Target: handler.Target{Size: s, Format: variantpath.Original}, Body: bodies[i], ContentType: out.ContentType()}
 	}
 	return vs, nil
 }

@@ -23,6 +23,18 @@ import (
 // prefix "8192x8192/" takes 10 of them.
 const MaxPathBytes = 1000
 
+// Format is the format a variant is asked for: the edge's token (edge.Negotiate), one of three.
+type Format string
+
+// The three formats a URL can be served in; each is its own cache entry and stored variant.
+const (
+	// Original is the original's own web format: JPEG stays JPEG, PNG stays PNG (alpha kept),
+	// and formats a browser may not read (HEIC) come out as JPEG.
+	Original Format = "original"
+	WebP     Format = "webp"
+	AVIF     Format = "avif"
+)
+
 // ErrMalformed is wrapped by every parse error. It is size.ErrMalformed itself: a request is
 // malformed whether its size or its path is wrong.
 var ErrMalformed = size.ErrMalformed
