@@ -30,6 +30,7 @@ import (
 	"github.com/imgorigin/imgorigin/handler/internal/s3test"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/internal/imagetest"
 )
 
 // checkVariant asserts that body is an image in format (image.Decode's name, or "avif") of
@@ -558,15 +559,6 @@ func TestRSSChild(t *testing.T) {
 	}
 }
 
-// withOrientation inserts an EXIF APP1 segment carrying orientation o after a JPEG's SOI.
-func withOrientation(jpg []byte, o uint16) []byte {
-	tiff := []byte("II*\x00\x08\x00\x00\x00\x01\x00\x12\x01\x03\x00\x01\x00\x00\x00")
-	tiff = append(tiff, byte(o), byte(o>>8), 0, 0, 0, 0, 0, 0)
-	seg := append([]byte("Exif\x00\x00"), tiff...)
-	app1 := append([]byte{0xFF, 0xE1, byte((len(seg) + 2) >> 8), byte(len(seg) + 2)}, seg...)
-	return append(append(bytes.Clone(jpg[:2]), app1...), jpg[2:]...)
-}
-
 // The enlargement guard works on the upright image: 5000x20 at 800x600 enlarges to a
 // 150000x600 (90 MP) intermediate, allowed; 20x5000 to 800x200000 (160 MP), refused; EXIF
 // orientation 6 swaps the two.
@@ -581,9 +573,9 @@ func TestCoverGuardUsesOrientation(t *testing.T) {
 	}{
 		{"wide", wide, true},
 		{"tall", tall, false},
-		{"wide stored, orientation 6", withOrientation(wide, 6), false},
-		{"tall stored, orientation 6", withOrientation(tall, 6), true},
-		{"tall stored, orientation 8", withOrientation(tall, 8), true},
+		{"wide stored, orientation 6", imagetest.WithOrientation(wide, 6), false},
+		{"tall stored, orientation 6", imagetest.WithOrientation(tall, 6), true},
+		{"tall stored, orientation 8", imagetest.WithOrientation(tall, 8), true},
 	} {
 		vs, err := r.Resize(c.src, mustSizes("800x600"))
 		if c.ok {
@@ -606,8 +598,8 @@ func FuzzResize(f *testing.F) {
 	f.Add(corpusJPEG(f, corpusBands(64, 48), 80))
 	f.Add(corpusPNG(f, corpusBands(48, 64)))
 	f.Add(corpusGIF(f, 32, 24, 2))
-	f.Add(flatWebP(40, 30, 1, 2, 3))
-	f.Add(corpusPNGRaw(30, 20, 4, 16))
+	f.Add(imagetest.FlatWebP(40, 30, 1, 2, 3))
+	f.Add(imagetest.PNG(30, 20, 4, 16))
 	r := New(Options{Quality: 60, MaxBytes: 1 << 20, MaxPixels: 1_000_000, MaxFrames: 10})
 	sizes := mustSizes("64x48,16x16")
 	f.Fuzz(func(t *testing.T, src []byte) {
