@@ -507,8 +507,8 @@ func rssCases(t *testing.T) []corpusCase {
 		corpusCase{name: "large/wide-5000x20.jpg", src: corpusJPEG(t, corpusBands(5000, 20), 80), format: "jpeg", large: true},
 		corpusCase{name: "large/wide-5000x20.gif", src: corpusGIF(t, 5000, 20, 1), format: "gif", large: true},
 	)
-	// HEIF decodes in full (no shrink-on-load) at about 7 bytes a pixel: the heaviest format.
-	// Encoding takes seconds (HEVC at 50 MP about 10 s), so the largest only without -short.
+	// HEIF decodes in full (no shrink-on-load): the heaviest format per pixel. Encoding the
+	// largest takes seconds (docs/PERFORMANCE.md), so it is made only without -short.
 	heif := [][2]int{{4000, 3000}}
 	if !testing.Short() {
 		heif = append(heif, [2]int{7070, 7070})

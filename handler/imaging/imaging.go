@@ -72,8 +72,8 @@ func (r *Resizer) Resize(src []byte, sizes []size.Size) ([]handler.Variant, erro
 // checkPlan refuses plans that would make libvips enlarge the whole original before it crops.
 // To fill a target, libvips resizes the original until it covers the target, then cuts the
 // centre out: for an original of extreme aspect ratio that intermediate is enormous (a 10000x1
-// JPEG at 800x600 means 6,000,000x600 pixels, over a minute of CPU and gigabytes of memory from
-// a 1 KB file). The plan's largest intermediate, in the upright orientation, is held to
+// JPEG at 800x600 means 6,000,000x600 pixels from a 1 KB file; docs/PERFORMANCE.md has what
+// that cost). The plan's largest intermediate, in the upright orientation, is held to
 // MaxPixels like the original, whatever the strategy, so that a size gets the same answer
 // alone and among the pre-warm sizes.
 func (r *Resizer) checkPlan(in Source, p Plan) error {
