@@ -26,7 +26,7 @@ type Source struct {
 
 // Upright is the size the original is seen at: width and height swap for orientations 5-8.
 func (s Source) Upright() (w, h int) {
-	if s.Orientation >= 5 {
+	if swapsAxes(s.Orientation) {
 		return s.Height, s.Width
 	}
 	return s.Width, s.Height
@@ -262,7 +262,7 @@ func NewPlan(src Source, targets []Target, crop *Rect) (Plan, error) {
 			// photo cut to 4:3 is half waste); thumbnail's own crop then trims at most a
 			// pixel of rounding.
 			sw, sh := b.W, b.H
-			if src.Orientation >= 5 {
+			if swapsAxes(src.Orientation) {
 				sw, sh = sh, sw
 			}
 			if c := aspectBox(loaded, sw, sh); c != whole {
@@ -359,6 +359,10 @@ func scaleDown(r Rect, s, w, h int) Rect {
 	x1, y1 := min(ceilDiv(r.X+r.W, s), w), min(ceilDiv(r.Y+r.H, s), h)
 	return Rect{x0, y0, max(x1-x0, 1), max(y1-y0, 1)}
 }
+
+// swapsAxes reports whether EXIF orientation o shows the stored image turned a quarter (5-8):
+// the upright width is the stored height.
+func swapsAxes(o int) bool { return o >= 5 }
 
 // toStored maps a box in the upright image to the stored image of w x h (before orientation o
 // is applied). EXIF orientation o says how the stored image is shown: 2 mirrored, 3 turned
