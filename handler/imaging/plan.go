@@ -180,6 +180,16 @@ func NewPlan(src Source, targets []Target, crop *Rect) (Plan, error) {
 	if len(targets) == 0 {
 		return Plan{}, errors.New("no targets")
 	}
+	for _, t := range targets {
+		switch t.Encoder.Format {
+		case format.JPEG, format.PNG, format.GIF, format.WebP, format.AVIF:
+		default:
+			return Plan{}, fmt.Errorf("no encoder for %s (%v)", t.Encoder.Format, t.Size)
+		}
+		if t.Size.W <= 0 || t.Size.H <= 0 {
+			return Plan{}, fmt.Errorf("target %v", t.Size)
+		}
+	}
 	uw, uh := src.Upright()
 	if uw <= 0 || uh <= 0 {
 		return Plan{}, fmt.Errorf("source of %dx%d", uw, uh)

@@ -285,6 +285,12 @@ func TestPlanEncoders(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", c.src.Format, ts[0].Encoder, c.want)
 		}
 	}
+	for _, f := range []format.Format{format.HEIC, format.Unknown} {
+		src := jpegSource(300, 200, 1)
+		if _, err := NewPlan(src, []Target{{size.Size{W: 10, H: 10}, EncoderFor(f, 80, false)}}, nil); err == nil {
+			t.Errorf("a %s target was planned: there is no encoder for it", f)
+		}
+	}
 	if e := EncoderFor(format.AVIF, 50, false); e.Quality != 50 {
 		t.Errorf("AVIF at 50: Q %d, want 50", e.Quality)
 	}
