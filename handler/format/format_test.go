@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/color/palette"
 	"image/gif"
@@ -18,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/imgorigin/imgorigin/handler/format"
+	"github.com/imgorigin/imgorigin/internal/imagetest"
 )
 
 // fixturesDir holds the committed originals (testdata/fixtures/README.md describes them).
@@ -490,19 +490,11 @@ func TestCompletePNG(t *testing.T) {
 	}
 }
 
-// pngChunk encodes one PNG chunk.
-func pngChunk(typ string, data []byte) []byte {
-	b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
-	b = append(b, typ...)
-	b = append(b, data...)
-	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(append([]byte(typ), data...)))
-}
-
 // The word IEND in a text chunk is not the IEND chunk: a file cut in its IDAT is truncated.
 func TestCompletePNGIENDInText(t *testing.T) {
 	p := buildPNG(t)
 	// Insert a tEXt chunk right after IHDR (8-byte signature + 25-byte IHDR chunk).
-	text := pngChunk("tEXt", []byte("Comment\x00IEND"))
+	text := imagetest.PNGChunk("tEXt", []byte("Comment\x00IEND"))
 	b := append(append(append([]byte{}, p[:33]...), text...), p[33:]...)
 	if _, err := png.Decode(bytes.NewReader(b)); err != nil {
 		t.Fatalf("PNG with the text chunk does not decode: %v", err)

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	_ "golang.org/x/image/webp"
+
+	"github.com/imgorigin/imgorigin/internal/imagetest"
 )
 
 // The helpers here are prefixed hdr so that they never clash with other tests of this package.
@@ -51,25 +53,14 @@ func hdrGIF(t testing.TB, w, h, frames int) []byte {
 	return b.Bytes()
 }
 
-// hdrSetSOF rewrites the size of the first SOF segment of a JPEG.
-func hdrSetSOF(t testing.TB, b []byte, w, h int) []byte {
+// setSOF rewrites the size of the first SOF segment of a JPEG.
+func setSOF(t testing.TB, b []byte, w, h int) []byte {
 	t.Helper()
-	b = bytes.Clone(b)
-	i := bytes.Index(b, []byte{0xFF, 0xC0})
-	if i < 0 {
-		t.Fatal("no SOF0")
+	b, err := imagetest.SetSOF(b, w, h)
+	if err != nil {
+		t.Fatal(err)
 	}
-	binary.BigEndian.PutUint16(b[i+5:], uint16(h))
-	binary.BigEndian.PutUint16(b[i+7:], uint16(w))
 	return b
-}
-
-// hdrChunk is a PNG chunk with its CRC.
-func hdrChunk(typ string, data []byte) []byte {
-	b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
-	b = append(b, typ...)
-	b = append(b, data...)
-	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[4:]))
 }
 
 // hdrSetIHDR rewrites a PNG's IHDR size and CRC.
@@ -81,81 +72,34 @@ func hdrSetIHDR(b []byte, w, h uint32) []byte {
 	return b
 }
 
-// hdrGIFRaw builds a GIF by hand: a screen, then frames at the given rectangles, each with a
-// tiny LZW stream (clear, one pixel, end).
-func hdrGIFRaw(sw, sh int, frames ...image.Rectangle) []byte {
-	le := func(b []byte, v int) []byte { return binary.LittleEndian.AppendUint16(b, uint16(v)) }
-	b := []byte("GIF89a")
-	b = le(le(b, sw), sh)
-	b = append(b, 0x80, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF) // 2-colour global table
-	for _, r := range frames {
-		b = append(b, 0x21, 0xF9, 4, 0, 1, 0, 0, 0) // graphic control extension
-		b = append(b, 0x2C)
-		b = le(le(le(le(b, r.Min.X), r.Min.Y), r.Dx()), r.Dy())
-		b = append(b, 0, 2, 2, 0x4C, 0x01, 0) // code size 2; clear, 0, end
-	}
-	return append(b, 0x3B)
-}
-
-func hdrRIFF(chunks ...[]byte) []byte {
-	body := []byte("WEBP")
-	for _, c := range chunks {
-		body = append(body, c...)
-	}
-	return append(binary.LittleEndian.AppendUint32([]byte("RIFF"), uint32(len(body))), body...)
-}
-
-func hdrWebPChunk(typ string, data []byte) []byte {
-	b := append([]byte(typ), binary.LittleEndian.AppendUint32(nil, uint32(len(data)))...)
-	b = append(b, data...)
-	if len(data)%2 == 1 {
-		b = append(b, 0)
-	}
-	return b
-}
-
-func le24(v int) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16)} }
-
-func hdrVP8X(w, h int) []byte {
-	return hdrWebPChunk("VP8X", append(append([]byte{0x02, 0, 0, 0}, le24(w-1)...), le24(h-1)...))
-}
-
 func hdrVP8L(w, h int) []byte {
 	v := uint32(w-1) | uint32(h-1)<<14
-	return hdrWebPChunk("VP8L", append([]byte{0x2F}, binary.LittleEndian.AppendUint32(nil, v)...))
+	return imagetest.WebPChunk("VP8L", append([]byte{0x2F}, binary.LittleEndian.AppendUint32(nil, v)...))
 }
 
 func hdrVP8(w, h int) []byte {
 	d := []byte{0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A}
 	d = binary.LittleEndian.AppendUint16(d, uint16(w))
 	d = binary.LittleEndian.AppendUint16(d, uint16(h))
-	return hdrWebPChunk("VP8 ", d)
+	return imagetest.WebPChunk("VP8 ", d)
 }
 
 func hdrANMF(x, y, w, h int, inner []byte) []byte {
-	d := append(append(append(append(le24(x/2), le24(y/2)...), le24(w-1)...), le24(h-1)...), 0, 0, 0, 0)
-	return hdrWebPChunk("ANMF", append(d, inner...))
-}
-
-func hdrBox(typ string, data ...[]byte) []byte {
-	var body []byte
-	for _, d := range data {
-		body = append(body, d...)
-	}
-	return append(binary.BigEndian.AppendUint32(nil, uint32(8+len(body))), append([]byte(typ), body...)...)
+	d := append(append(append(append(imagetest.Le24(x/2), imagetest.Le24(y/2)...), imagetest.Le24(w-1)...), imagetest.Le24(h-1)...), 0, 0, 0, 0)
+	return imagetest.WebPChunk("ANMF", append(d, inner...))
 }
 
 func hdrISPE(w, h uint32) []byte {
-	return hdrBox("ispe", []byte{0, 0, 0, 0}, binary.BigEndian.AppendUint32(nil, w), binary.BigEndian.AppendUint32(nil, h))
+	return imagetest.Box("ispe", []byte{0, 0, 0, 0}, binary.BigEndian.AppendUint32(nil, w), binary.BigEndian.AppendUint32(nil, h))
 }
 
 // hdrHEIF is an ftyp, then meta/iprp/ipco with the given properties, then an empty mdat.
 func hdrHEIF(brand string, props ...[]byte) []byte {
-	ft := hdrBox("ftyp", []byte(brand+"\x00\x00\x00\x00mif1"+brand))
-	meta := hdrBox("meta", []byte{0, 0, 0, 0},
-		hdrBox("hdlr", make([]byte, 24)),
-		hdrBox("iprp", hdrBox("ipco", props...), hdrBox("ipma", make([]byte, 8))))
-	return append(append(ft, meta...), hdrBox("mdat")...)
+	ft := imagetest.Box("ftyp", []byte(brand+"\x00\x00\x00\x00mif1"+brand))
+	meta := imagetest.Box("meta", []byte{0, 0, 0, 0},
+		imagetest.Box("hdlr", make([]byte, 24)),
+		imagetest.Box("iprp", imagetest.Box("ipco", props...), imagetest.Box("ipma", make([]byte, 8))))
+	return append(append(ft, meta...), imagetest.Box("mdat")...)
 }
 
 func TestHeaderDeclaredSizes(t *testing.T) {
@@ -171,12 +115,12 @@ func TestHeaderDeclaredSizes(t *testing.T) {
 	thumb := append(append(bytes.Clone(jpg[:2]), app1...), jpg[2:]...)
 
 	pngb := hdrPNG(t, 40, 30)
-	apng := append(bytes.Clone(pngb[:33]), hdrChunk("acTL", make([]byte, 8))...)
+	apng := append(bytes.Clone(pngb[:33]), imagetest.PNGChunk("acTL", make([]byte, 8))...)
 	fctl := make([]byte, 26)
 	binary.BigEndian.PutUint32(fctl[4:], 10)
 	binary.BigEndian.PutUint32(fctl[8:], 10)
 	binary.BigEndian.PutUint32(fctl[12:], 5000) // x offset beyond the canvas
-	apng = append(append(apng, hdrChunk("fcTL", fctl)...), pngb[33:]...)
+	apng = append(append(apng, imagetest.PNGChunk("fcTL", fctl)...), pngb[33:]...)
 
 	for _, c := range []struct {
 		name      string
@@ -187,11 +131,11 @@ func TestHeaderDeclaredSizes(t *testing.T) {
 		wantError bool
 	}{
 		{name: "jpeg", f: JPEG, b: jpg, w: 40, h: 30, fr: 1, checkStd: true},
-		{name: "jpeg flood", f: JPEG, b: hdrSetSOF(t, jpg, 60000, 60000), w: 60000, h: 60000, fr: 1},
+		{name: "jpeg flood", f: JPEG, b: setSOF(t, jpg, 60000, 60000), w: 60000, h: 60000, fr: 1},
 		{name: "jpeg second SOF", f: JPEG, b: twoSOF, w: 40, h: 60000, fr: 1},
 		{name: "jpeg SOF after garbage", f: JPEG, b: garbage, w: 40, h: 60000, fr: 1},
 		{name: "jpeg exif thumbnail", f: JPEG, b: thumb, w: 40, h: 30, fr: 1},
-		{name: "jpeg zero height", f: JPEG, b: hdrSetSOF(t, jpg, 40, 0), wantError: true},
+		{name: "jpeg zero height", f: JPEG, b: setSOF(t, jpg, 40, 0), wantError: true},
 		{name: "jpeg no SOF", f: JPEG, b: []byte{0xFF, 0xD8, 0xFF, 0xD9}, wantError: true},
 		{name: "jpeg truncated before SOF", f: JPEG, b: jpg[:20], wantError: true},
 		{name: "png", f: PNG, b: pngb, w: 40, h: 30, fr: 1, checkStd: true},
@@ -201,21 +145,21 @@ func TestHeaderDeclaredSizes(t *testing.T) {
 		{name: "png truncated", f: PNG, b: pngb[:len(pngb)-5], wantError: true},
 		{name: "png no IEND", f: PNG, b: pngb[:len(pngb)-12], wantError: true},
 		{name: "png chunk claims 4GB", f: PNG, b: append(bytes.Clone(pngb[:33]), "\xff\xff\xff\xf0tEXtabcdefghijklmnop"...), wantError: true},
-		{name: "png IHDR not first", f: PNG, b: append(append([]byte("\x89PNG\r\n\x1a\n"), hdrChunk("tEXt", []byte("a"))...), pngb[8:]...), wantError: true},
+		{name: "png IHDR not first", f: PNG, b: append(append([]byte("\x89PNG\r\n\x1a\n"), imagetest.PNGChunk("tEXt", []byte("a"))...), pngb[8:]...), wantError: true},
 		{name: "gif", f: GIF, b: hdrGIF(t, 40, 30, 3), w: 40, h: 30, fr: 3, checkStd: true},
-		{name: "gif screen flood", f: GIF, b: hdrGIFRaw(60000, 60000, image.Rect(0, 0, 1, 1)), w: 60000, h: 60000, fr: 1},
-		{name: "gif frame flood", f: GIF, b: hdrGIFRaw(10, 10, image.Rect(0, 0, 1, 1), image.Rect(0, 0, 65535, 65535)), w: 65535, h: 65535, fr: 2},
-		{name: "gif frame offset", f: GIF, b: hdrGIFRaw(10, 10, image.Rect(60000, 60000, 60001, 60001)), w: 60001, h: 60001, fr: 1},
-		{name: "gif no frame", f: GIF, b: hdrGIFRaw(10, 10), wantError: true},
+		{name: "gif screen flood", f: GIF, b: imagetest.GIF(60000, 60000, image.Rect(0, 0, 1, 1)), w: 60000, h: 60000, fr: 1},
+		{name: "gif frame flood", f: GIF, b: imagetest.GIF(10, 10, image.Rect(0, 0, 1, 1), image.Rect(0, 0, 65535, 65535)), w: 65535, h: 65535, fr: 2},
+		{name: "gif frame offset", f: GIF, b: imagetest.GIF(10, 10, image.Rect(60000, 60000, 60001, 60001)), w: 60001, h: 60001, fr: 1},
+		{name: "gif no frame", f: GIF, b: imagetest.GIF(10, 10), wantError: true},
 		{name: "gif truncated", f: GIF, b: hdrGIF(t, 40, 30, 3)[:100], wantError: true},
-		{name: "webp vp8l", f: WebP, b: hdrRIFF(hdrVP8L(40, 30)), w: 40, h: 30, fr: 1},
-		{name: "webp vp8", f: WebP, b: hdrRIFF(hdrVP8(16383, 16383)), w: 16383, h: 16383, fr: 1},
-		{name: "webp vp8x flood", f: WebP, b: hdrRIFF(hdrVP8X(60000, 60000), hdrVP8L(1, 1)), w: 60000, h: 60000, fr: 1},
-		{name: "webp anmf", f: WebP, b: hdrRIFF(hdrVP8X(10, 10), hdrWebPChunk("ANIM", make([]byte, 6)),
+		{name: "webp vp8l", f: WebP, b: imagetest.RIFF(hdrVP8L(40, 30)), w: 40, h: 30, fr: 1},
+		{name: "webp vp8", f: WebP, b: imagetest.RIFF(hdrVP8(16383, 16383)), w: 16383, h: 16383, fr: 1},
+		{name: "webp vp8x flood", f: WebP, b: imagetest.RIFF(imagetest.VP8X(0x02, 60000, 60000), hdrVP8L(1, 1)), w: 60000, h: 60000, fr: 1},
+		{name: "webp anmf", f: WebP, b: imagetest.RIFF(imagetest.VP8X(0x02, 10, 10), imagetest.WebPChunk("ANIM", make([]byte, 6)),
 			hdrANMF(0, 0, 10, 10, hdrVP8L(10, 10)), hdrANMF(100000, 2, 10, 10, hdrVP8L(10, 10)),
 			hdrANMF(0, 0, 10, 10, hdrVP8L(16384, 70))), w: 100010, h: 70, fr: 3},
-		{name: "webp no image", f: WebP, b: hdrRIFF(hdrVP8X(10, 10)), wantError: true},
-		{name: "webp chunk overrun", f: WebP, b: hdrRIFF(hdrVP8L(10, 10))[:20], wantError: true},
+		{name: "webp no image", f: WebP, b: imagetest.RIFF(imagetest.VP8X(0x02, 10, 10)), wantError: true},
+		{name: "webp chunk overrun", f: WebP, b: imagetest.RIFF(hdrVP8L(10, 10))[:20], wantError: true},
 		{name: "avif", f: AVIF, b: hdrHEIF("avif", hdrISPE(640, 480)), w: 640, h: 480, fr: 1},
 		{name: "heic grid", f: HEIC, b: hdrHEIF("heic", hdrISPE(512, 512), hdrISPE(100000, 100000), hdrISPE(512, 512)), w: 100000, h: 100000, fr: 1},
 		{name: "avif no ispe", f: AVIF, b: hdrHEIF("avif"), wantError: true},
@@ -285,7 +229,7 @@ func TestHeaderCountsGIFFrames(t *testing.T) {
 	for i := range rects {
 		rects[i] = image.Rect(0, 0, 2, 2)
 	}
-	w, h, fr, err := Header(GIF, hdrGIFRaw(2, 2, rects...))
+	w, h, fr, err := Header(GIF, imagetest.GIF(2, 2, rects...))
 	if err != nil || w != 2 || h != 2 || fr != 5000 {
 		t.Fatalf("%dx%d %d, %v", w, h, fr, err)
 	}
@@ -298,11 +242,11 @@ func FuzzHeader(f *testing.F) {
 	jpg := hdrJPEG(f, 16, 8)
 	pngb := hdrPNG(f, 16, 8)
 	for _, b := range [][]byte{
-		jpg, hdrSetSOF(f, jpg, 60000, 60000), jpg[:len(jpg)/2],
+		jpg, setSOF(f, jpg, 60000, 60000), jpg[:len(jpg)/2],
 		pngb, hdrSetIHDR(pngb, 100000, 100000), pngb[:40],
-		hdrGIF(f, 16, 8, 2), hdrGIFRaw(10, 10, image.Rect(0, 0, 65535, 65535)),
-		hdrRIFF(hdrVP8L(40, 30)), hdrRIFF(hdrVP8(30, 20)),
-		hdrRIFF(hdrVP8X(10, 10), hdrANMF(0, 0, 10, 10, hdrVP8L(10, 10))),
+		hdrGIF(f, 16, 8, 2), imagetest.GIF(10, 10, image.Rect(0, 0, 65535, 65535)),
+		imagetest.RIFF(hdrVP8L(40, 30)), imagetest.RIFF(hdrVP8(30, 20)),
+		imagetest.RIFF(imagetest.VP8X(0x02, 10, 10), hdrANMF(0, 0, 10, 10, hdrVP8L(10, 10))),
 		hdrHEIF("avif", hdrISPE(640, 480)), hdrHEIF("heic", hdrISPE(64, 48)),
 	} {
 		f.Add(b)

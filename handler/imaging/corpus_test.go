@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/color/palette"
@@ -20,6 +19,8 @@ import (
 	"testing"
 
 	"github.com/h2non/bimg"
+
+	"github.com/imgorigin/imgorigin/internal/imagetest"
 )
 
 // corpusCase is one original and its answer.
@@ -82,16 +83,16 @@ func buildCorpus(t testing.TB, large bool) []corpusCase {
 
 	cs := []corpusCase{
 		// Pixel floods: tiny files that declare enormous images.
-		{name: "flood/png-60000x60000.png", src: corpusPNGRaw(60000, 60000, 0, 8), want: ErrTooLarge},
-		{name: "flood/png-100000x100000.png", src: corpusPNGRaw(100000, 100000, 0, 8), want: ErrTooLarge},
-		{name: "flood/png-one-row-over.png", src: corpusPNGRaw(10000, 10001, 0, 8), want: ErrTooLarge},
-		{name: "flood/jpeg-60000x60000.jpg", src: corpusSetSOF(t, corpusJPEG(t, image.NewGray(image.Rect(0, 0, 16, 16)), 50), 60000, 60000), want: ErrTooLarge},
+		{name: "flood/png-60000x60000.png", src: imagetest.PNG(60000, 60000, 0, 8), want: ErrTooLarge},
+		{name: "flood/png-100000x100000.png", src: imagetest.PNG(100000, 100000, 0, 8), want: ErrTooLarge},
+		{name: "flood/png-one-row-over.png", src: imagetest.PNG(10000, 10001, 0, 8), want: ErrTooLarge},
+		{name: "flood/jpeg-60000x60000.jpg", src: setSOF(t, corpusJPEG(t, image.NewGray(image.Rect(0, 0, 16, 16)), 50), 60000, 60000), want: ErrTooLarge},
 		{name: "flood/jpeg-second-sof.jpg", src: corpusSecondSOF(t, jpg, 65000, 65000), want: ErrTooLarge},
-		{name: "flood/gif-screen-60000x60000.gif", src: corpusGIFRaw(60000, 60000, image.Rect(0, 0, 1, 1)), want: ErrTooLarge},
-		{name: "flood/gif-frame-65535x65535.gif", src: corpusGIFRaw(16, 16, image.Rect(0, 0, 16, 16), image.Rect(0, 0, 65535, 65535)), want: ErrTooLarge},
-		{name: "flood/gif-frame-offset.gif", src: corpusGIFRaw(16, 16, image.Rect(0, 0, 16, 16), image.Rect(60000, 60000, 60001, 60001)), want: ErrTooLarge},
-		{name: "flood/webp-vp8l-16384x16384.webp", src: flatWebP(16384, 16384, 0, 128, 0), want: ErrTooLarge},
-		{name: "flood/webp-vp8x-100000x100000.webp", src: corpusVP8X(100000, 100000, flatWebP(1, 1, 0, 0, 0)), want: ErrTooLarge},
+		{name: "flood/gif-screen-60000x60000.gif", src: imagetest.GIF(60000, 60000, image.Rect(0, 0, 1, 1)), want: ErrTooLarge},
+		{name: "flood/gif-frame-65535x65535.gif", src: imagetest.GIF(16, 16, image.Rect(0, 0, 16, 16), image.Rect(0, 0, 65535, 65535)), want: ErrTooLarge},
+		{name: "flood/gif-frame-offset.gif", src: imagetest.GIF(16, 16, image.Rect(0, 0, 16, 16), image.Rect(60000, 60000, 60001, 60001)), want: ErrTooLarge},
+		{name: "flood/webp-vp8l-16384x16384.webp", src: imagetest.FlatWebP(16384, 16384, 0, 128, 0), want: ErrTooLarge},
+		{name: "flood/webp-vp8x-100000x100000.webp", src: corpusVP8X(100000, 100000, imagetest.FlatWebP(1, 1, 0, 0, 0)), want: ErrTooLarge},
 		{name: "flood/avif-ispe-100000x100000.avif", src: corpusSetISPE(t, avif, 100000, 100000), want: ErrTooLarge},
 		{name: "flood/heic-ispe-100000x100000.heic", src: corpusSetISPE(t, heic, 100000, 100000), want: ErrTooLarge},
 		{name: "flood/many-frames.gif", src: corpusManyFrames(5000), want: ErrTooLarge},
@@ -99,16 +100,16 @@ func buildCorpus(t testing.TB, large bool) []corpusCase {
 		// to 6,000,000x600 before the crop, which is over the pixel limit (see checkCover).
 		{name: "extreme/wide-10000x1.jpg", src: corpusJPEG(t, corpusBands(10000, 1), 80), want: ErrTooLarge, format: "jpeg", smallOK: true},
 		{name: "extreme/tall-1x10000.png", src: corpusPNG(t, corpusBands(1, 10000)), want: ErrTooLarge, format: "png", smallOK: true},
-		{name: "extreme/wide-10000x1.webp", src: flatWebP(10000, 1, 0, 200, 0), want: ErrTooLarge, format: "webp", smallOK: true},
+		{name: "extreme/wide-10000x1.webp", src: imagetest.FlatWebP(10000, 1, 0, 200, 0), want: ErrTooLarge, format: "webp", smallOK: true},
 		{name: "extreme/tall-1x10000.gif", src: corpusGIF(t, 1, 10000, 1), want: ErrTooLarge, format: "gif", smallOK: true},
-		{name: "extreme/wide-65535x2.gif", src: corpusGIFRaw(65535, 2, image.Rect(0, 0, 65535, 2)), want: ErrTooLarge, format: "gif", smallOK: true},
+		{name: "extreme/wide-65535x2.gif", src: imagetest.GIF(65535, 2, image.Rect(0, 0, 65535, 2)), want: ErrTooLarge, format: "gif", smallOK: true},
 
 		// Truncated and corrupt.
 		{name: "broken/truncated.jpg", src: jpg[:len(jpg)/2], want: ErrInvalid},
 		{name: "broken/truncated-header.jpg", src: jpg[:100], want: ErrInvalid},
 		{name: "broken/truncated.png", src: pngb[:len(pngb)/2], want: ErrInvalid},
 		{name: "broken/truncated.gif", src: gifb[:len(gifb)-20], want: ErrInvalid},
-		{name: "broken/truncated.webp", src: flatWebP(64, 64, 1, 2, 3)[:30], want: ErrInvalid},
+		{name: "broken/truncated.webp", src: imagetest.FlatWebP(64, 64, 1, 2, 3)[:30], want: ErrInvalid},
 		{name: "broken/truncated.avif", src: avif[:len(avif)/2], want: ErrInvalid},
 		{name: "broken/bad-huffman.jpg", src: corpusBadHuffman(t, jpg), want: ErrInvalid},
 		{name: "broken/bad-crc.png", src: corpusFlipIDAT(t, pngb), want: ErrInvalid},
@@ -138,17 +139,17 @@ func buildCorpus(t testing.TB, large bool) []corpusCase {
 		{name: "ok/jpeg-named.png", src: jpg, format: "jpeg"},
 		{name: "ok/cmyk.jpg", src: bimgCMYK(t, jpg), format: "jpeg"},
 		{name: "ok/sixteen-bit.png", src: corpusPNG(t, corpusRGBA64(300, 200)), format: "png"},
-		{name: "ok/gray-alpha.png", src: corpusPNGRaw(300, 200, 4, 8), format: "png"},
-		{name: "ok/gray-alpha-16.png", src: corpusPNGRaw(300, 200, 4, 16), format: "png"},
+		{name: "ok/gray-alpha.png", src: imagetest.PNG(300, 200, 4, 8), format: "png"},
+		{name: "ok/gray-alpha-16.png", src: imagetest.PNG(300, 200, 4, 16), format: "png"},
 		{name: "ok/gray.jpg", src: corpusJPEG(t, image.NewGray(image.Rect(0, 0, 300, 200)), 80), format: "jpeg"},
 		{name: "ok/wide-2000x30.jpg", src: corpusJPEG(t, corpusBands(2000, 30), 80), format: "jpeg"},
 		{name: "ok/tall-30x2000.png", src: corpusPNG(t, corpusBands(30, 2000)), format: "png"},
-		{name: "ok/wide-3000x40.webp", src: flatWebP(3000, 40, 0, 200, 0), format: "webp"},
+		{name: "ok/wide-3000x40.webp", src: imagetest.FlatWebP(3000, 40, 0, 200, 0), format: "webp"},
 		{name: "ok/tall-40x3000.gif", src: corpusGIF(t, 40, 3000, 1), format: "gif"},
 		{name: "ok/one.jpg", src: corpusJPEG(t, corpusBands(1, 1), 80), format: "jpeg"},
 		{name: "ok/one.png", src: corpusPNG(t, corpusBands(1, 1)), format: "png"},
 		{name: "ok/one.gif", src: corpusGIF(t, 1, 1, 1), format: "gif"},
-		{name: "ok/one.webp", src: flatWebP(1, 1, 0, 200, 0), format: "webp"},
+		{name: "ok/one.webp", src: imagetest.FlatWebP(1, 1, 0, 200, 0), format: "webp"},
 		{name: "ok/animated.gif", src: gifb, format: "gif"},
 		{name: "ok/frames-at-limit.gif", src: corpusManyFrames(corpusMaxFrames), format: "gif"},
 		{name: "ok/photo.avif", src: avif, format: "avif"},
@@ -159,8 +160,8 @@ func buildCorpus(t testing.TB, large bool) []corpusCase {
 		cs = append(cs,
 			corpusCase{name: "large/flat-10000x9500.jpg", src: corpusJPEG(t, image.NewGray(image.Rect(0, 0, 10000, 9500)), 80), format: "jpeg", large: true},
 			// WebP, GIF and HEIF decode whole, so they are held to half the pixel limit.
-			corpusCase{name: "large/flat-7070x7070.webp", src: flatWebP(7070, 7070, 30, 90, 200), format: "webp", large: true},
-			corpusCase{name: "large/flat-10000x9999.webp", src: flatWebP(10000, 9999, 30, 90, 200), want: ErrTooLarge},
+			corpusCase{name: "large/flat-7070x7070.webp", src: imagetest.FlatWebP(7070, 7070, 30, 90, 200), format: "webp", large: true},
+			corpusCase{name: "large/flat-10000x9999.webp", src: imagetest.FlatWebP(10000, 9999, 30, 90, 200), want: ErrTooLarge},
 		)
 	}
 	return cs
@@ -232,51 +233,6 @@ func corpusGIFImage(t testing.TB, p *image.Paletted) []byte {
 	return b.Bytes()
 }
 
-// corpusChunk is a PNG chunk with its CRC.
-func corpusChunk(typ string, data []byte) []byte {
-	b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
-	b = append(b, typ...)
-	b = append(b, data...)
-	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[4:]))
-}
-
-// corpusPNGRaw writes a PNG by hand: any size, colour type (0 grey, 4 grey+alpha) and depth,
-// with every row present when the image is small, and one row of data when it is a flood.
-func corpusPNGRaw(w, h int, colourType, depth byte) []byte {
-	ihdr := binary.BigEndian.AppendUint32(nil, uint32(w))
-	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(h))
-	ihdr = append(ihdr, depth, colourType, 0, 0, 0)
-	channels := 1
-	if colourType == 4 {
-		channels = 2
-	}
-	rowBytes := 1 + w*channels*int(depth)/8
-	rows := h
-	if w*h > 1_000_000 {
-		rows = 1 // a flood: the header is all that matters
-	}
-	var z bytes.Buffer
-	zw := zlib.NewWriter(&z)
-	row := make([]byte, rowBytes)
-	for y := range rows {
-		for x := 0; x < w; x++ {
-			v := byte(x * 255 / max(w-1, 1))
-			a := byte(255 - y*255/max(h-1, 1))
-			if depth == 16 {
-				copy(row[1+x*channels*2:], []byte{v, v, a, a}[:channels*2])
-			} else {
-				copy(row[1+x*channels:], []byte{v, a}[:channels])
-			}
-		}
-		_, _ = zw.Write(row)
-	}
-	_ = zw.Close()
-	b := []byte("\x89PNG\r\n\x1a\n")
-	b = append(b, corpusChunk("IHDR", ihdr)...)
-	b = append(b, corpusChunk("IDAT", z.Bytes())...)
-	return append(b, corpusChunk("IEND", nil)...)
-}
-
 // corpusZTXTBomb adds a zTXt chunk that inflates to n bytes before the image data.
 func corpusZTXTBomb(t testing.TB, pngb []byte, n int) []byte {
 	t.Helper()
@@ -288,7 +244,7 @@ func corpusZTXTBomb(t testing.TB, pngb []byte, n int) []byte {
 	}
 	_ = zw.Close()
 	data := append([]byte("Comment\x00\x00"), z.Bytes()...)
-	out := append(bytes.Clone(pngb[:33]), corpusChunk("zTXt", data)...)
+	out := append(bytes.Clone(pngb[:33]), imagetest.PNGChunk("zTXt", data)...)
 	return append(out, pngb[33:]...)
 }
 
@@ -301,19 +257,6 @@ func corpusFlipIDAT(t testing.TB, pngb []byte) []byte {
 		t.Fatal("no IDAT")
 	}
 	b[i+10] ^= 0x55
-	return b
-}
-
-// corpusSetSOF rewrites the size in a JPEG's first SOF0 segment.
-func corpusSetSOF(t testing.TB, jpg []byte, w, h int) []byte {
-	t.Helper()
-	b := bytes.Clone(jpg)
-	i := bytes.Index(b, []byte{0xFF, 0xC0})
-	if i < 0 {
-		t.Fatal("no SOF0")
-	}
-	binary.BigEndian.PutUint16(b[i+5:], uint16(h))
-	binary.BigEndian.PutUint16(b[i+7:], uint16(w))
 	return b
 }
 
@@ -342,91 +285,28 @@ func corpusBadHuffman(t testing.TB, jpg []byte) []byte {
 	return b
 }
 
-// corpusGIFRaw builds a GIF by hand: a 2-colour screen, then frames at the given rectangles,
-// each a tiny LZW stream (clear, one pixel, end).
-func corpusGIFRaw(sw, sh int, frames ...image.Rectangle) []byte {
-	le := func(b []byte, v int) []byte { return binary.LittleEndian.AppendUint16(b, uint16(v)) }
-	b := []byte("GIF89a")
-	b = le(le(b, sw), sh)
-	b = append(b, 0x80, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF)
-	for _, r := range frames {
-		b = append(b, 0x21, 0xF9, 4, 0, 1, 0, 0, 0)
-		b = append(b, 0x2C)
-		b = le(le(le(le(b, r.Min.X), r.Min.Y), r.Dx()), r.Dy())
-		b = append(b, 0, 2, 2, 0x4C, 0x01, 0)
-	}
-	return append(b, 0x3B)
-}
-
 // corpusManyFrames is a 4x4 GIF with n frames.
 func corpusManyFrames(n int) []byte {
 	rects := make([]image.Rectangle, n)
 	for i := range rects {
 		rects[i] = image.Rect(0, 0, 4, 4)
 	}
-	return corpusGIFRaw(4, 4, rects...)
-}
-
-// webpBits writes the LSB-first bit stream of VP8L.
-type webpBits struct {
-	b   []byte
-	acc uint64
-	n   uint
-}
-
-func (w *webpBits) put(v uint64, n uint) {
-	w.acc |= v << w.n
-	w.n += n
-	for w.n >= 8 {
-		w.b = append(w.b, byte(w.acc))
-		w.acc >>= 8
-		w.n -= 8
-	}
-}
-
-// flatWebP is a valid lossless WebP of one colour, any size up to 16384x16384, in a few dozen
-// bytes: every prefix code has a single symbol, so the pixels take no bits at all. A decoder
-// still produces w*h pixels: a legitimate large image, or a decompression bomb.
-func flatWebP(w, h int, r, g, b byte) []byte {
-	var bw webpBits
-	bw.put(0x2F, 8)
-	bw.put(uint64(w-1), 14)
-	bw.put(uint64(h-1), 14)
-	bw.put(0, 1+3+1+1+1) // no alpha, version 0, no transform, no colour cache, no meta codes
-	for _, v := range []byte{g, r, b, 255} {
-		bw.put(1|0<<1|1<<2, 3) // simple code, one symbol, 8-bit symbol
-		bw.put(uint64(v), 8)
-	}
-	bw.put(1, 3) // distance: simple code, one 1-bit symbol, 0
-	bw.put(0, 1)
-	if bw.n > 0 {
-		bw.put(0, 8-bw.n)
-	}
-	return corpusRIFF(corpusWebPChunk("VP8L", bw.b))
-}
-
-func corpusWebPChunk(typ string, data []byte) []byte {
-	b := append([]byte(typ), binary.LittleEndian.AppendUint32(nil, uint32(len(data)))...)
-	b = append(b, data...)
-	if len(data)%2 == 1 {
-		b = append(b, 0)
-	}
-	return b
-}
-
-func corpusRIFF(chunks ...[]byte) []byte {
-	body := []byte("WEBP")
-	for _, c := range chunks {
-		body = append(body, c...)
-	}
-	return append(binary.LittleEndian.AppendUint32([]byte("RIFF"), uint32(len(body))), body...)
+	return imagetest.GIF(4, 4, rects...)
 }
 
 // corpusVP8X wraps a simple WebP's bitstream in an extended file whose canvas is w x h.
 func corpusVP8X(w, h int, simple []byte) []byte {
-	le24 := func(v int) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16)} }
-	x := append(append([]byte{0, 0, 0, 0}, le24(w-1)...), le24(h-1)...)
-	return corpusRIFF(corpusWebPChunk("VP8X", x), simple[12:])
+	return imagetest.RIFF(imagetest.VP8X(0, w, h), simple[12:])
+}
+
+// setSOF rewrites the size in a JPEG's first SOF0 segment.
+func setSOF(t testing.TB, jpg []byte, w, h int) []byte {
+	t.Helper()
+	b, err := imagetest.SetSOF(jpg, w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // corpusSetISPE rewrites every ispe property of a HEIF file.

@@ -135,3 +135,49 @@ func TestPNGAlphaKept(t *testing.T) {
 		t.Errorf("right side alpha %d, want opaque", a>>8)
 	}
 }
+
+// A crop region given in upright pixels lands on the same quadrant whatever the stored
+// orientation: the plan maps it to stored pixels, libvips cuts it, then turns the result.
+func TestCropRegionEXIFOrientations(t *testing.T) {
+	r := newResizer()
+	for o := 1; o <= 8; o++ {
+		src := fixture(t, fmt.Sprintf("orient-%d.jpg", o))
+		in, err := r.inspect(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []struct {
+			region Rect
+			want   color.RGBA
+			name   string
+		}{
+			{Rect{0, 0, 150, 100}, color.RGBA{255, 0, 0, 255}, "red top-left"},
+			{Rect{150, 0, 150, 100}, color.RGBA{0, 255, 0, 255}, "green top-right"},
+			{Rect{0, 100, 150, 100}, color.RGBA{0, 0, 255, 255}, "blue bottom-left"},
+			{Rect{160, 110, 130, 80}, color.RGBA{255, 255, 255, 255}, "white bottom-right"},
+		} {
+			for _, sizes := range []string{"60x40", "60x40,30x20", "60x40,40x40"} {
+				p, err := NewPlan(in, Targets(in, mustSizes(sizes), 90), &q.region)
+				if err != nil {
+					t.Fatal(err)
+				}
+				bodies, err := run(src, p)
+				if err != nil {
+					t.Fatalf("orientation %d %s: %v", o, q.name, err)
+				}
+				for i, s := range p.Steps {
+					img, _ := decode(t, bodies[i])
+					b := img.Bounds()
+					if b.Dx() != s.W || b.Dy() != s.H {
+						t.Fatalf("orientation %d %s: %dx%d came out %v", o, q.name, s.W, s.H, b.Size())
+					}
+					for _, pt := range []image.Point{{2, 2}, {b.Dx() - 3, 2}, {2, b.Dy() - 3}, {b.Dx() - 3, b.Dy() - 3}, {b.Dx() / 2, b.Dy() / 2}} {
+						if px := img.At(pt.X, pt.Y); !near(px, q.want, 40) {
+							t.Errorf("orientation %d, %s %dx%d: pixel %v is %v", o, q.name, s.W, s.H, pt, rgb(px))
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -46,84 +46,75 @@ func (r *Resizer) Resize(src []byte, sizes []size.Size) ([]handler.Variant, erro
 	if len(sizes) == 0 {
 		return nil, nil
 	}
-	in, err := r.Check(src)
+	in, err := r.inspect(src)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.checkCover(in, src, sizes); err != nil {
+	targets := Targets(in, sizes, r.opt.Quality)
+	p, err := NewPlan(in, targets, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, in.Format, err)
+	}
+	if err := r.checkPlan(in, p); err != nil {
 		return nil, err
 	}
-	out := in.Output()
-	bodies, err := resize(src, out, r.opt.Quality, sizes)
+	bodies, err := run(src, p)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	vs := make([]handler.Variant, len(sizes))
-	for i, s := range sizes {
-		vs[i] = handler.Variant{Target: handler.Target{Size: s, Format: variantpath.Original}, Body: bodies[i], ContentType: out.ContentType()}
+	for i, s := range p.Steps {
+		t := targets[s.Target]
+		vs[s.Target] = handler.Variant{Target: handler.Target{Size: t.Size, Format: variantpath.Original}, Body: bodies[i], ContentType: t.Encoder.Format.ContentType()}
 	}
 	return vs, nil
 }
 
-// checkCover refuses sizes that would make libvips enlarge the whole original before it crops.
+// checkPlan refuses plans that would make libvips enlarge the whole original before it crops.
 // To fill a target, libvips resizes the original until it covers the target, then cuts the
 // centre out: for an original of extreme aspect ratio that intermediate is enormous (a 10000x1
-// JPEG at 800x600 means 6,000,000x600 pixels, over a minute of CPU and gigabytes of memory from
-// a 1 KB file). The intermediate, in the upright orientation, is held to MaxPixels like the
-// original.
-func (r *Resizer) checkCover(f format.Format, src []byte, sizes []size.Size) error {
-	if r.opt.MaxPixels <= 0 {
-		return nil
-	}
-	w, h, _, err := format.Header(f, src)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	enlarges := false
-	for _, s := range sizes {
-		enlarges = enlarges || s.W > min(w, h) || s.H > min(w, h)
-	}
-	if !enlarges {
-		return nil // the intermediate is never larger than the original
-	}
-	hd, err := readHeader(src)
-	if err != nil {
-		return fmt.Errorf("%w: %s header: %v", ErrInvalid, f, err)
-	}
-	uw, uh := float64(w), float64(h)
-	if hd.Orientation >= 5 {
-		uw, uh = uh, uw
-	}
-	for _, s := range sizes {
-		scale := max(float64(s.W)/uw, float64(s.H)/uh)
-		if px := scale * uw * scale * uh; scale > 1 && px > float64(r.opt.MaxPixels) {
-			return fmt.Errorf("%w: %s %dx%d at %v needs a %.0f-pixel intermediate, limit %d",
-				ErrTooLarge, f, int(uw), int(uh), s, px, r.opt.MaxPixels)
-		}
+// JPEG at 800x600 means 6,000,000x600 pixels from a 1 KB file; docs/PERFORMANCE.md has what
+// that cost). The plan's largest intermediate, in the upright orientation, is held to
+// MaxPixels like the original, whatever the strategy, so that a size gets the same answer
+// alone and among the pre-warm sizes.
+func (r *Resizer) checkPlan(in Source, p Plan) error {
+	if r.opt.MaxPixels > 0 && p.Largest > float64(r.opt.MaxPixels) {
+		uw, uh := in.Upright()
+		return fmt.Errorf("%w: %s %dx%d at %v needs a %.0f-pixel intermediate, limit %d",
+			ErrTooLarge, in.Format, uw, uh, p.LargestAt, p.Largest, r.opt.MaxPixels)
 	}
 	return nil
 }
 
 // Check applies the guards, cheapest first, and returns the sniffed format: byte size, then the
 // magic bytes, then the dimensions and frame count the header declares, read in Go from every
-// place the format declares them (format.Header: every JPEG SOF, every GIF frame descriptor,
+// place the format declares them (format.Scan: every JPEG SOF, every GIF frame descriptor,
 // every WebP frame, every HEIF ispe) before libvips sees the bytes, then whether the file runs
 // to its end marker, then libvips' own reading of the header, held to the same limits. Nothing
 // is decoded.
 func (r *Resizer) Check(src []byte) (format.Format, error) {
+	in, err := r.inspect(src)
+	return in.Format, err
+}
+
+// inspect is Check, returning what the plan is made from: the file is walked once in Go and
+// its header read once by libvips.
+func (r *Resizer) inspect(src []byte) (Source, error) {
 	if len(src) == 0 {
-		return format.Unknown, fmt.Errorf("%w: empty file", ErrUnsupported)
+		return Source{}, fmt.Errorf("%w: empty file", ErrUnsupported)
 	}
 	if r.opt.MaxBytes > 0 && int64(len(src)) > r.opt.MaxBytes {
-		return format.Unknown, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(src), r.opt.MaxBytes)
+		return Source{}, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(src), r.opt.MaxBytes)
 	}
 	f := format.Sniff(src)
 	if f == format.Unknown {
-		return f, ErrUnsupported
+		return Source{}, ErrUnsupported
 	}
+	in := Source{Format: f}
 	// limits holds w x h to the pixel limit (without overflow) and frames to MaxFrames; 0 is no
 	// limit. JPEG and PNG decode as a stream of rows; HEIC, AVIF, GIF and WebP decode whole, at
-	// 4-8 bytes a pixel (a 95 MP HEIC peaked at 735 MB), so they are held to half the limit.
+	// several bytes a pixel (docs/PERFORMANCE.md has the peaks), so they are held to half the
+	// limit.
 	maxPixels := r.opt.MaxPixels
 	if f != format.JPEG && f != format.PNG {
 		maxPixels /= 2
@@ -137,25 +128,31 @@ func (r *Resizer) Check(src []byte) (format.Format, error) {
 		}
 		return nil
 	}
-	w, h, frames, err := format.Header(f, src)
+	d, err := format.Scan(f, src)
 	if err != nil {
-		return f, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return in, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if err := limits("declares", w, h, frames); err != nil {
-		return f, err
+	if err := limits("declares", d.W, d.H, d.Frames); err != nil {
+		return in, err
 	}
-	if !format.Complete(f, src) {
-		return f, fmt.Errorf("%w: truncated %s", ErrInvalid, f)
+	if !d.Complete {
+		return in, fmt.Errorf("%w: truncated %s", ErrInvalid, f)
 	}
 	hd, err := readHeader(src)
 	if err != nil {
-		return f, fmt.Errorf("%w: %s header: %v", ErrInvalid, f, err)
+		return in, fmt.Errorf("%w: %s header: %v", ErrInvalid, f, err)
 	}
 	if hd.Width <= 0 || hd.Height <= 0 {
-		return f, fmt.Errorf("%w: %s: libvips reads %dx%d", ErrInvalid, f, hd.Width, hd.Height)
+		return in, fmt.Errorf("%w: %s: libvips reads %dx%d", ErrInvalid, f, hd.Width, hd.Height)
 	}
 	if err := limits("libvips reads", hd.Width, hd.Height, hd.Pages); err != nil {
-		return f, err
+		return in, err
 	}
-	return f, nil
+	o := hd.Orientation
+	if o < 1 || o > 8 {
+		o = 1
+	}
+	in.Width, in.Height, in.Orientation = hd.Width, hd.Height, o
+	in.Alpha, in.ICC, in.CMYK = hd.Alpha, hd.ICC, hd.CMYK
+	return in, nil
 }

@@ -140,7 +140,7 @@ func TestCropKeepsMiddleBandOnly(t *testing.T) {
 			b := img.Bounds()
 			for _, p := range []image.Point{{2, 2}, {b.Dx() - 3, 2}, {2, b.Dy() - 3}, {b.Dx() - 3, b.Dy() - 3}} {
 				if c := img.At(p.X, p.Y); !near(c, green, 8) {
-					t.Errorf("%v from %v: pixel %v is %v, want green", v.Size, src.Bounds().Size(), p, rgb(c))
+					t.Errorf("%v from %v: pixel %v is %v, want green", v.Target.Size, src.Bounds().Size(), p, rgb(c))
 				}
 			}
 		}
@@ -157,8 +157,8 @@ func TestSeveralSizesFromOneDecodeMatchOneByOne(t *testing.T) {
 	}
 	for i, v := range vs {
 		img, _ := decode(t, v.Body)
-		if b := img.Bounds(); v.Size != sizes[i] || b.Dx() != sizes[i].W || b.Dy() != sizes[i].H {
-			t.Fatalf("variant %d: %v, %v", i, v.Size, b)
+		if b := img.Bounds(); v.Target.Size != sizes[i] || b.Dx() != sizes[i].W || b.Dy() != sizes[i].H {
+			t.Fatalf("variant %d: %v, %v", i, v.Target.Size, b)
 		}
 	}
 }
