@@ -1,6 +1,7 @@
-// Package imagetest builds image files byte by byte for tests: headers that declare any size,
-// files no encoder would write, and small valid images of any size. handler/format and
-// handler/imaging tests share it.
+// Package imagetest builds image files for tests. Byte by byte: headers that declare any size,
+// files no encoder would write, and small valid images of any size. Through the standard
+// library: test pictures (Bands, Solid) encoded as JPEG or PNG, and fixture files decoded. The
+// tests under handler/ share it.
 package imagetest
 
 import (
