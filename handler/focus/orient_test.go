@@ -3,6 +3,8 @@ package focus
 import (
 	"fmt"
 	"testing"
+
+	"github.com/imgorigin/imgorigin/internal/imagetest"
 )
 
 // TestStoredOrientFixtures maps each quadrant of the upright marked image (300x200: top-left
@@ -20,7 +22,7 @@ func TestStoredOrientFixtures(t *testing.T) {
 		{"white", Box{150, 100, 150, 100}, [3]int{255, 255, 255}},
 	}
 	for o := 1; o <= 8; o++ {
-		img := decode(t, fmt.Sprintf("../../testdata/fixtures/orient-%d.jpg", o))
+		img := imagetest.DecodeFile(t, fmt.Sprintf("../../testdata/fixtures/orient-%d.jpg", o))
 		sw, sh := 300, 200
 		if o >= 5 {
 			sw, sh = 200, 300

@@ -2,11 +2,12 @@ package focus
 
 import (
 	"image"
-	"os"
 	"testing"
 
 	_ "image/jpeg"
 	_ "image/png"
+
+	"github.com/imgorigin/imgorigin/internal/imagetest"
 )
 
 // The fixtures with a known subject (testdata/fixtures/README.md, "Known subjects"). subject is
@@ -35,7 +36,7 @@ func sky(h int) func(y int) [3]int {
 // reaches each edge of its box.
 func TestSubjectFixtures(t *testing.T) {
 	for _, s := range subjects {
-		img := decode(t, "../../testdata/fixtures/"+s.file)
+		img := imagetest.DecodeFile(t, "../../testdata/fixtures/"+s.file)
 		if r := img.Bounds(); r.Dx() != s.w || r.Dy() != s.h {
 			t.Fatalf("%s is %dx%d, want %dx%d", s.file, r.Dx(), r.Dy(), s.w, s.h)
 		}
@@ -83,20 +84,6 @@ func TestSubjectBoxes(t *testing.T) {
 			}
 		}
 	}
-}
-
-func decode(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
 }
 
 func rgb(img image.Image, x, y int) [3]int {

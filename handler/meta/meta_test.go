@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/imgorigin/imgorigin/handler/focus"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
+	"github.com/imgorigin/imgorigin/internal/imagetest"
 )
 
 var defaultSizes = []size.Size{{W: 800, H: 600}, {W: 400, H: 300}, {W: 200, H: 150}}
@@ -145,7 +145,7 @@ func TestPlaceholderColour(t *testing.T) {
 		{"orient-1.jpg", focus.Point{X: 0, Y: 0}},
 	}
 	for _, c := range cases {
-		src := decode(t, "../../testdata/fixtures/"+c.file)
+		src := imagetest.DecodeFile(t, "../../testdata/fixtures/"+c.file)
 		w, h := src.Bounds().Dx(), src.Bounds().Dy()
 		thumb := shrink(src, ThumbWidth, max(1, (ThumbWidth*h+w/2)/w))
 		d, err := Build(Input{Path: c.file, Width: w, Height: h, Format: "x", Focus: c.p, Source: focus.FromMetadata, Sizes: defaultSizes, Thumb: thumb})
@@ -180,20 +180,6 @@ func TestPlaceholderColour(t *testing.T) {
 			}
 		}
 	}
-}
-
-func decode(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
 }
 
 // shrink is an area average to w x h, which keeps the mean: a stand-in for libvips' thumbnail.
