@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
 	"log/slog"
 	"math/rand/v2"
 	"net/http/httptest"
@@ -27,6 +26,7 @@ import (
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 	"github.com/imgorigin/imgorigin/internal/app"
 	"github.com/imgorigin/imgorigin/internal/faultproxy"
+	"github.com/imgorigin/imgorigin/internal/imagetest"
 	"github.com/imgorigin/imgorigin/internal/s3test"
 )
 
@@ -74,11 +74,7 @@ func faultPhoto(t testing.TB, seed uint64) []byte {
 			img.SetRGBA(x, y, color.RGBA{0, 255, 0, 255})
 		}
 	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return imagetest.EncodeJPEG(t, img, 90)
 }
 
 // do serves one GET and says how long it took.

@@ -5,8 +5,7 @@ import (
 	"context"
 	"errors"
 	"image"
-	"image/color"
-	"image/jpeg"
+	_ "image/jpeg"
 	_ "image/png"
 	"io/fs"
 	"log/slog"
@@ -26,6 +25,7 @@ import (
 	"github.com/imgorigin/imgorigin/handler/s3event"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
+	"github.com/imgorigin/imgorigin/internal/imagetest"
 	"github.com/imgorigin/imgorigin/internal/s3test"
 )
 
@@ -97,23 +97,7 @@ func (e *env) get(t *testing.T, method, target string, hdr ...string) *httptest.
 
 // bandsJPEG is a 3:1 image: red, green (the middle half), blue. A 4:3 centre crop is all green.
 func bandsJPEG(t testing.TB, w, h int) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			c := color.RGBA{0, 255, 0, 255}
-			if x < w/4 {
-				c = color.RGBA{255, 0, 0, 255}
-			} else if x >= w*3/4 {
-				c = color.RGBA{0, 0, 255, 255}
-			}
-			img.SetRGBA(x, y, c)
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 95}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return imagetest.EncodeJPEG(t, imagetest.Bands(w, h), 95)
 }
 
 // checkImage decodes body and asserts format, exact size and a green centre.

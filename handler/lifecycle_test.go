@@ -8,7 +8,6 @@ import (
 	"errors"
 	"image"
 	"image/color"
-	"image/jpeg"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,6 +27,7 @@ import (
 	"github.com/imgorigin/imgorigin/handler/imaging"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/internal/imagetest"
 	"github.com/imgorigin/imgorigin/internal/s3test"
 )
 
@@ -95,15 +95,7 @@ func lifecycleEnv(t *testing.T, srv *s3test.Server) (*handler.Handler, *cdnRecor
 }
 
 func solidJPEG(t *testing.T, c color.RGBA) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, 900, 600))
-	for i := 0; i < len(img.Pix); i += 4 {
-		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, 255
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 95}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return imagetest.EncodeJPEG(t, imagetest.Solid(900, 600, c), 95)
 }
 
 func centre(t *testing.T, body []byte) [3]int {

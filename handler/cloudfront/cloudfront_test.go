@@ -12,7 +12,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"image"
 	"image/color"
 	"image/jpeg"
 	"io"
@@ -37,6 +36,7 @@ import (
 	"github.com/imgorigin/imgorigin/handler/imaging"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
+	"github.com/imgorigin/imgorigin/internal/imagetest"
 )
 
 const distID = "E2EXAMPLE123"
@@ -248,20 +248,11 @@ func TestPrewarmRecordFailsCleanlyWhenInvalidationRunsOutOfTime(t *testing.T) {
 	})
 	put := func(c color.RGBA) {
 		t.Helper()
-		img := image.NewRGBA(image.Rect(0, 0, 800, 600))
-		for y := range 600 {
-			for x := range 800 {
-				img.Set(x, y, c)
-			}
-		}
-		var b bytes.Buffer
-		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
-			t.Fatal(err)
-		}
+		jpg := imagetest.EncodeJPEG(t, imagetest.Solid(800, 600, c), 90)
 		if err := os.MkdirAll(filepath.Join(dir, "originals-root", "originals", "a b"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "originals-root", "originals", "a b", "photo.jpg"), b.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "originals-root", "originals", "a b", "photo.jpg"), jpg, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"image/color"
 	"image/color/palette"
 	"image/gif"
-	"image/jpeg"
 	"image/png"
 	"math/rand/v2"
 	"sync"
@@ -75,7 +74,7 @@ func buildCorpus(t testing.TB, large bool) []corpusCase {
 	for i := range random {
 		random[i] = byte(rng.Uint32())
 	}
-	jpg := corpusJPEG(t, corpusBands(300, 200), 90)
+	jpg := imagetest.EncodeJPEG(t, corpusBands(300, 200), 90)
 	pngb := corpusPNG(t, corpusBands(300, 200))
 	gifb := corpusGIF(t, 160, 120, 3)
 	avif := bimgConvert(t, pngb, bimg.AVIF)
@@ -86,7 +85,7 @@ func buildCorpus(t testing.TB, large bool) []corpusCase {
 		{name: "flood/png-60000x60000.png", src: imagetest.PNG(60000, 60000, 0, 8), want: ErrTooLarge},
 		{name: "flood/png-100000x100000.png", src: imagetest.PNG(100000, 100000, 0, 8), want: ErrTooLarge},
 		{name: "flood/png-one-row-over.png", src: imagetest.PNG(10000, 10001, 0, 8), want: ErrTooLarge},
-		{name: "flood/jpeg-60000x60000.jpg", src: setSOF(t, corpusJPEG(t, image.NewGray(image.Rect(0, 0, 16, 16)), 50), 60000, 60000), want: ErrTooLarge},
+		{name: "flood/jpeg-60000x60000.jpg", src: setSOF(t, imagetest.EncodeJPEG(t, image.NewGray(image.Rect(0, 0, 16, 16)), 50), 60000, 60000), want: ErrTooLarge},
 		{name: "flood/jpeg-second-sof.jpg", src: corpusSecondSOF(t, jpg, 65000, 65000), want: ErrTooLarge},
 		{name: "flood/gif-screen-60000x60000.gif", src: imagetest.GIF(60000, 60000, image.Rect(0, 0, 1, 1)), want: ErrTooLarge},
 		{name: "flood/gif-frame-65535x65535.gif", src: imagetest.GIF(16, 16, image.Rect(0, 0, 16, 16), image.Rect(0, 0, 65535, 65535)), want: ErrTooLarge},
@@ -98,7 +97,7 @@ func buildCorpus(t testing.TB, large bool) []corpusCase {
 		{name: "flood/many-frames.gif", src: corpusManyFrames(5000), want: ErrTooLarge},
 		// Extreme aspect ratios: filling 800x600 from 10000x1 means enlarging the whole original
 		// to 6,000,000x600 before the crop, which is over the pixel limit (see checkCover).
-		{name: "extreme/wide-10000x1.jpg", src: corpusJPEG(t, corpusBands(10000, 1), 80), want: ErrTooLarge, format: "jpeg", smallOK: true},
+		{name: "extreme/wide-10000x1.jpg", src: imagetest.EncodeJPEG(t, corpusBands(10000, 1), 80), want: ErrTooLarge, format: "jpeg", smallOK: true},
 		{name: "extreme/tall-1x10000.png", src: corpusPNG(t, corpusBands(1, 10000)), want: ErrTooLarge, format: "png", smallOK: true},
 		{name: "extreme/wide-10000x1.webp", src: imagetest.FlatWebP(10000, 1, 0, 200, 0), want: ErrTooLarge, format: "webp", smallOK: true},
 		{name: "extreme/tall-1x10000.gif", src: corpusGIF(t, 1, 10000, 1), want: ErrTooLarge, format: "gif", smallOK: true},
@@ -141,12 +140,12 @@ func buildCorpus(t testing.TB, large bool) []corpusCase {
 		{name: "ok/sixteen-bit.png", src: corpusPNG(t, corpusRGBA64(300, 200)), format: "png"},
 		{name: "ok/gray-alpha.png", src: imagetest.PNG(300, 200, 4, 8), format: "png"},
 		{name: "ok/gray-alpha-16.png", src: imagetest.PNG(300, 200, 4, 16), format: "png"},
-		{name: "ok/gray.jpg", src: corpusJPEG(t, image.NewGray(image.Rect(0, 0, 300, 200)), 80), format: "jpeg"},
-		{name: "ok/wide-2000x30.jpg", src: corpusJPEG(t, corpusBands(2000, 30), 80), format: "jpeg"},
+		{name: "ok/gray.jpg", src: imagetest.EncodeJPEG(t, image.NewGray(image.Rect(0, 0, 300, 200)), 80), format: "jpeg"},
+		{name: "ok/wide-2000x30.jpg", src: imagetest.EncodeJPEG(t, corpusBands(2000, 30), 80), format: "jpeg"},
 		{name: "ok/tall-30x2000.png", src: corpusPNG(t, corpusBands(30, 2000)), format: "png"},
 		{name: "ok/wide-3000x40.webp", src: imagetest.FlatWebP(3000, 40, 0, 200, 0), format: "webp"},
 		{name: "ok/tall-40x3000.gif", src: corpusGIF(t, 40, 3000, 1), format: "gif"},
-		{name: "ok/one.jpg", src: corpusJPEG(t, corpusBands(1, 1), 80), format: "jpeg"},
+		{name: "ok/one.jpg", src: imagetest.EncodeJPEG(t, corpusBands(1, 1), 80), format: "jpeg"},
 		{name: "ok/one.png", src: corpusPNG(t, corpusBands(1, 1)), format: "png"},
 		{name: "ok/one.gif", src: corpusGIF(t, 1, 1, 1), format: "gif"},
 		{name: "ok/one.webp", src: imagetest.FlatWebP(1, 1, 0, 200, 0), format: "webp"},
@@ -158,7 +157,7 @@ func buildCorpus(t testing.TB, large bool) []corpusCase {
 	}
 	if large {
 		cs = append(cs,
-			corpusCase{name: "large/flat-10000x9500.jpg", src: corpusJPEG(t, image.NewGray(image.Rect(0, 0, 10000, 9500)), 80), format: "jpeg", large: true},
+			corpusCase{name: "large/flat-10000x9500.jpg", src: imagetest.EncodeJPEG(t, image.NewGray(image.Rect(0, 0, 10000, 9500)), 80), format: "jpeg", large: true},
 			// WebP, GIF and HEIF decode whole, so they are held to half the pixel limit.
 			corpusCase{name: "large/flat-7070x7070.webp", src: imagetest.FlatWebP(7070, 7070, 30, 90, 200), format: "webp", large: true},
 			corpusCase{name: "large/flat-10000x9999.webp", src: imagetest.FlatWebP(10000, 9999, 30, 90, 200), want: ErrTooLarge},
@@ -186,15 +185,6 @@ func corpusRGBA64(w, h int) image.Image {
 		}
 	}
 	return img
-}
-
-func corpusJPEG(t testing.TB, img image.Image, q int) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: q}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
 }
 
 func corpusPNG(t testing.TB, img image.Image) []byte {

@@ -251,7 +251,7 @@ func clipBody(b []byte) string {
 // names no original); none is a 5xx.
 func TestURLBarrageCreatesNothing(t *testing.T) {
 	srv := s3test.Start(t)
-	srv.Put(t, "originals/ok.jpg", corpusJPEG(t, corpusBands(1200, 900), 85))
+	srv.Put(t, "originals/ok.jpg", imagetest.EncodeJPEG(t, corpusBands(1200, 900), 85))
 	h := corpusHandler(srv)
 	if err := h.Prewarm(context.Background(), "originals/ok.jpg"); err != nil {
 		t.Fatal(err)
@@ -499,7 +499,7 @@ func rssCases(t *testing.T) []corpusCase {
 		corpusCase{name: "large/flat-10000x9500.png", src: corpusPNG(t, image.NewGray(image.Rect(0, 0, 10000, 9500))), format: "png", large: true},
 		corpusCase{name: "large/flat-7070x7070.gif", src: corpusGIFImage(t, pal), format: "gif", large: true},
 		// Just inside checkCover: filling 800x600 enlarges it to a 150000x600 (90 MP) intermediate.
-		corpusCase{name: "large/wide-5000x20.jpg", src: corpusJPEG(t, corpusBands(5000, 20), 80), format: "jpeg", large: true},
+		corpusCase{name: "large/wide-5000x20.jpg", src: imagetest.EncodeJPEG(t, corpusBands(5000, 20), 80), format: "jpeg", large: true},
 		corpusCase{name: "large/wide-5000x20.gif", src: corpusGIF(t, 5000, 20, 1), format: "gif", large: true},
 	)
 	// HEIF decodes in full (no shrink-on-load): the heaviest format per pixel. Encoding the
@@ -559,8 +559,8 @@ func TestRSSChild(t *testing.T) {
 // orientation 6 swaps the two.
 func TestCoverGuardUsesOrientation(t *testing.T) {
 	r := corpusResizer()
-	wide := corpusJPEG(t, corpusBands(5000, 20), 80)
-	tall := corpusJPEG(t, corpusBands(20, 5000), 80)
+	wide := imagetest.EncodeJPEG(t, corpusBands(5000, 20), 80)
+	tall := imagetest.EncodeJPEG(t, corpusBands(20, 5000), 80)
 	for _, c := range []struct {
 		name string
 		src  []byte
@@ -590,7 +590,7 @@ func TestCoverGuardUsesOrientation(t *testing.T) {
 // ErrInvalid, ErrTooLarge; every success is an image of the exact sizes asked for.
 // Seeds: the f.Add calls below and testdata/fuzz/FuzzResize (the small hostile corpus).
 func FuzzResize(f *testing.F) {
-	f.Add(corpusJPEG(f, corpusBands(64, 48), 80))
+	f.Add(imagetest.EncodeJPEG(f, corpusBands(64, 48), 80))
 	f.Add(corpusPNG(f, corpusBands(48, 64)))
 	f.Add(corpusGIF(f, 32, 24, 2))
 	f.Add(imagetest.FlatWebP(40, 30, 1, 2, 3))

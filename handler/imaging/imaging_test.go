@@ -5,61 +5,22 @@ import (
 	"errors"
 	"image"
 	"image/color"
-	"image/jpeg"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
+
+	_ "image/jpeg" // decode reads outputs in every format the service writes
+	_ "image/png"
 
 	_ "golang.org/x/image/webp"
 
 	"github.com/imgorigin/imgorigin/handler/format"
 	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/internal/imagetest"
 )
 
 func newResizer() *Resizer {
 	return New(Options{Quality: 80, MaxBytes: 40 << 20, MaxPixels: 100_000_000, MaxFrames: 200})
-}
-
-// bands draws three bands across the long side: red, green, blue, with the middle band half the
-// image, so a centre crop to a squarer aspect keeps only green.
-func bands(w, h int) image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	long := max(w, h)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			p := x
-			if h > w {
-				p = y
-			}
-			c := color.RGBA{0, 255, 0, 255}
-			if p < long/4 {
-				c = color.RGBA{255, 0, 0, 255}
-			} else if p >= long*3/4 {
-				c = color.RGBA{0, 0, 255, 255}
-			}
-			img.Set(x, y, c)
-		}
-	}
-	return img
-}
-
-func encodeJPEG(t testing.TB, img image.Image) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 95}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func encodePNG(t testing.TB, img image.Image) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
 }
 
 func decode(t testing.TB, b []byte) (image.Image, string) {
@@ -90,18 +51,18 @@ func TestExactSizesAndCentredCrop(t *testing.T) {
 		name string
 		src  image.Image
 	}{
-		{"landscape 3:1", bands(1800, 600)},
-		{"portrait 1:3", bands(600, 1800)},
-		{"square", bands(1000, 1000)},
-		{"tiny enlarged", bands(40, 30)},
-		{"extreme wide 40:1", bands(4000, 100)},
-		{"extreme tall 1:40", bands(100, 4000)},
-		{"odd 6028x3391", bands(6028, 3391)},
+		{"landscape 3:1", imagetest.Bands(1800, 600)},
+		{"portrait 1:3", imagetest.Bands(600, 1800)},
+		{"square", imagetest.Bands(1000, 1000)},
+		{"tiny enlarged", imagetest.Bands(40, 30)},
+		{"extreme wide 40:1", imagetest.Bands(4000, 100)},
+		{"extreme tall 1:40", imagetest.Bands(100, 4000)},
+		{"odd 6028x3391", imagetest.Bands(6028, 3391)},
 	}
 	sizes := mustSizes("800x600,400x300,200x150,300x300,150x600")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			src := encodeJPEG(t, c.src)
+			src := imagetest.EncodeJPEG(t, c.src, 95)
 			for _, s := range sizes {
 				vs, err := r.Resize(src, []size.Size{s})
 				if err != nil {
@@ -127,8 +88,8 @@ func TestExactSizesAndCentredCrop(t *testing.T) {
 func TestCropKeepsMiddleBandOnly(t *testing.T) {
 	r := newResizer()
 	green := color.RGBA{0, 255, 0, 255}
-	for _, src := range []image.Image{bands(2400, 600), bands(600, 2400)} {
-		vs, err := r.Resize(encodePNG(t, src), mustSizes("400x300,300x400"))
+	for _, src := range []image.Image{imagetest.Bands(2400, 600), imagetest.Bands(600, 2400)} {
+		vs, err := r.Resize(imagetest.EncodePNG(t, src), mustSizes("400x300,300x400"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +110,7 @@ func TestCropKeepsMiddleBandOnly(t *testing.T) {
 
 func TestSeveralSizesFromOneDecodeMatchOneByOne(t *testing.T) {
 	r := newResizer()
-	src := encodeJPEG(t, bands(3000, 2000))
+	src := imagetest.EncodeJPEG(t, imagetest.Bands(3000, 2000), 95)
 	sizes := mustSizes("800x600,400x300,200x150,300x300,100x400")
 	vs, err := r.Resize(src, sizes)
 	if err != nil {
@@ -165,7 +126,7 @@ func TestSeveralSizesFromOneDecodeMatchOneByOne(t *testing.T) {
 
 func TestGuards(t *testing.T) {
 	r := New(Options{Quality: 80, MaxBytes: 1 << 20, MaxPixels: 1_000_000, MaxFrames: 5})
-	big := encodePNG(t, image.NewGray(image.Rect(0, 0, 2000, 1000))) // 2 MP, small file
+	big := imagetest.EncodePNG(t, image.NewGray(image.Rect(0, 0, 2000, 1000))) // 2 MP, small file
 	cases := []struct {
 		name string
 		src  []byte
@@ -177,7 +138,7 @@ func TestGuards(t *testing.T) {
 		{"pdf", []byte("%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"), ErrUnsupported},
 		{"too many bytes", append([]byte("\xFF\xD8\xFF"), make([]byte, 2<<20)...), ErrTooLarge},
 		{"too many pixels", big, ErrTooLarge},
-		{"truncated jpeg", encodeJPEG(t, bands(400, 300))[:300], ErrInvalid},
+		{"truncated jpeg", imagetest.EncodeJPEG(t, imagetest.Bands(400, 300), 95)[:300], ErrInvalid},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
