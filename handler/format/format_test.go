@@ -47,21 +47,9 @@ func noise(w, h int, seed uint64) *image.RGBA {
 	return img
 }
 
-func buildJPEG(t *testing.T) []byte {
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, noise(64, 48, 1), &jpeg.Options{Quality: 80}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+func buildJPEG(t *testing.T) []byte { return imagetest.EncodeJPEG(t, noise(64, 48, 1), 80) }
 
-func buildPNG(t *testing.T) []byte {
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, noise(64, 48, 2)); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+func buildPNG(t *testing.T) []byte { return imagetest.EncodePNG(t, noise(64, 48, 2)) }
 
 func buildGIF(t *testing.T) []byte {
 	g := &gif.GIF{}
@@ -76,11 +64,7 @@ func buildGIF(t *testing.T) []byte {
 		g.Image = append(g.Image, p)
 		g.Delay = append(g.Delay, 10)
 	}
-	var buf bytes.Buffer
-	if err := gif.EncodeAll(&buf, g); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return imagetest.EncodeGIF(t, g)
 }
 
 // A 1x1 lossless WebP (VP8L).
@@ -367,29 +351,34 @@ func cuts(n int) []int {
 	return out
 }
 
+// checkComplete asserts that Complete takes the whole file b and refuses it cut anywhere in its
+// first n bytes (at the offsets cuts picks): a file that lacks its last len(b)-n bytes is
+// truncated.
+func checkComplete(t *testing.T, f format.Format, name string, b []byte, n int) {
+	t.Helper()
+	if !format.Complete(f, b) {
+		t.Errorf("%s: Complete = false for the whole file", name)
+	}
+	for _, c := range cuts(n) {
+		if format.Complete(f, b[:c]) {
+			t.Errorf("%s: Complete = true for the first %d of %d bytes", name, c, len(b))
+			return
+		}
+	}
+}
+
 func TestCompleteJPEG(t *testing.T) {
 	for _, name := range []string{"tiny.jpg", "orient-1.jpg", "orient-6.jpg", "display-p3.jpg", "adobergb.jpg", "cmyk.jpg", "square.jpg", "bands-landscape.jpg"} {
 		b := fixture(t, name, buildJPEG)
-		if !format.Complete(format.JPEG, b) {
-			t.Errorf("%s: Complete = false for the whole file", name)
-		}
 		// Every prefix that lacks the final EOI is truncated.
-		for _, n := range cuts(len(b) - 1) {
-			if format.Complete(format.JPEG, b[:n]) {
-				t.Errorf("%s: Complete = true for the first %d of %d bytes", name, n, len(b))
-				break
-			}
-		}
+		checkComplete(t, format.JPEG, name, b, len(b)-1)
 	}
 }
 
 // buildExifJPEG is a JPEG as cameras write it: an EXIF APP1 segment carrying a JPEG thumbnail
 // (with its own SOS and EOI) before the main image.
 func buildExifJPEG(t *testing.T) (whole []byte, mainSOS int) {
-	var thumb bytes.Buffer
-	if err := jpeg.Encode(&thumb, noise(16, 12, 3), nil); err != nil {
-		t.Fatal(err)
-	}
+	thumb := imagetest.EncodeJPEG(t, noise(16, 12, 3), jpeg.DefaultQuality)
 	// TIFF header, IFD0 (Orientation = 1), IFD1 (Compression = 6, JPEGInterchangeFormat,
 	// JPEGInterchangeFormatLength), then the thumbnail.
 	be := binary.BigEndian
@@ -411,18 +400,14 @@ func buildExifJPEG(t *testing.T) (whole []byte, mainSOS int) {
 	tiff = be.AppendUint16(tiff, 3)
 	tiff = entry(tiff, 0x0103, 3, 6)
 	tiff = entry(tiff, 0x0201, 4, thumbAt)
-	tiff = entry(tiff, 0x0202, 4, uint32(thumb.Len()))
+	tiff = entry(tiff, 0x0202, 4, uint32(len(thumb)))
 	tiff = be.AppendUint32(tiff, 0)
-	tiff = append(tiff, thumb.Bytes()...)
+	tiff = append(tiff, thumb...)
 	payload := append([]byte("Exif\x00\x00"), tiff...)
 	app1 := append([]byte{0xFF, 0xE1}, be.AppendUint16(nil, uint16(len(payload)+2))...)
 	app1 = append(app1, payload...)
 
-	var main bytes.Buffer
-	if err := jpeg.Encode(&main, noise(128, 96, 4), &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
-	}
-	m := main.Bytes()
+	m := imagetest.EncodeJPEG(t, noise(128, 96, 4), 90)
 	whole = append(append(append([]byte{}, m[:2]...), app1...), m[2:]...)
 	mainSOS = bytes.LastIndex(whole, []byte{0xFF, 0xDA})
 	if mainSOS < 2+len(app1) {
@@ -473,16 +458,8 @@ func TestCompleteJPEGMarkerBytesInComment(t *testing.T) {
 func TestCompletePNG(t *testing.T) {
 	for _, name := range []string{"bands-landscape.png", "alpha.png", "gray-alpha.png", "sixteen-bit.png"} {
 		b := fixture(t, name, buildPNG)
-		if !format.Complete(format.PNG, b) {
-			t.Errorf("%s: Complete = false for the whole file", name)
-		}
 		// Without the whole IEND type, the file is truncated.
-		for _, n := range cuts(len(b) - 4) {
-			if format.Complete(format.PNG, b[:n]) {
-				t.Errorf("%s: Complete = true for the first %d of %d bytes", name, n, len(b))
-				break
-			}
-		}
+		checkComplete(t, format.PNG, name, b, len(b)-4)
 	}
 	big := buildPNG(t)
 	if !format.Complete(format.PNG, big) || format.Complete(format.PNG, big[:len(big)/2]) {
@@ -516,19 +493,12 @@ func TestCompleteGIF(t *testing.T) {
 		{"animated.gif", fixture(t, "animated.gif", buildGIF)},
 		{"built animated GIF", buildGIF(t)},
 	} {
-		if !format.Complete(format.GIF, tc.b) {
-			t.Errorf("%s: Complete = false for the whole file", tc.name)
-		}
 		if tc.b[len(tc.b)-1] != 0x3B {
 			t.Fatalf("%s does not end in the GIF trailer", tc.name)
 		}
-		// Every prefix lacks the trailer, which is the last byte.
-		for _, n := range cuts(len(tc.b) - 1) {
-			if format.Complete(format.GIF, tc.b[:n]) {
-				t.Errorf("%s: Complete = true for the first %d of %d bytes (a 0x3B byte in the palette or image data is taken for the trailer)", tc.name, n, len(tc.b))
-				break
-			}
-		}
+		// Every prefix lacks the trailer, which is the last byte: a cut taken for complete
+		// means a 0x3B byte in the palette or image data was taken for the trailer.
+		checkComplete(t, format.GIF, tc.name, tc.b, len(tc.b)-1)
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"image/color/palette"
 	"image/gif"
 	"image/jpeg"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -22,21 +21,11 @@ import (
 // The helpers here are prefixed hdr so that they never clash with other tests of this package.
 
 func hdrJPEG(t testing.TB, w, h int) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, w, h)), nil); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return imagetest.EncodeJPEG(t, image.NewGray(image.Rect(0, 0, w, h)), jpeg.DefaultQuality)
 }
 
 func hdrPNG(t testing.TB, w, h int) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return imagetest.EncodePNG(t, image.NewGray(image.Rect(0, 0, w, h)))
 }
 
 func hdrGIF(t testing.TB, w, h, frames int) []byte {
@@ -46,11 +35,7 @@ func hdrGIF(t testing.TB, w, h, frames int) []byte {
 		g.Image = append(g.Image, image.NewPaletted(image.Rect(0, 0, w, h), palette.Plan9[:4]))
 		g.Delay = append(g.Delay, 1)
 	}
-	var b bytes.Buffer
-	if err := gif.EncodeAll(&b, g); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return imagetest.EncodeGIF(t, g)
 }
 
 // setSOF rewrites the size of the first SOF segment of a JPEG.

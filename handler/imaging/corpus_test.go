@@ -207,11 +207,7 @@ func corpusGIF(t testing.TB, w, h, frames int) []byte {
 		g.Image = append(g.Image, p)
 		g.Delay = append(g.Delay, 10)
 	}
-	var b bytes.Buffer
-	if err := gif.EncodeAll(&b, g); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return imagetest.EncodeGIF(t, g)
 }
 
 func corpusGIFImage(t testing.TB, p *image.Paletted) []byte {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/color"
+	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"os"
@@ -25,6 +26,16 @@ func EncodePNG(t testing.TB, img image.Image) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// EncodeGIF is g as a GIF, every frame of it (the standard library's encoder).
+func EncodeGIF(t testing.TB, g *gif.GIF) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := gif.EncodeAll(&b, g); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
