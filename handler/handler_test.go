@@ -158,7 +158,7 @@ func TestMissWritesVariantAndHitDoesNotReadOriginal(t *testing.T) {
 	if w.Header().Get("ETag") == "" || w.Header().Get("Content-Length") == "" {
 		t.Errorf("missing ETag or Content-Length: %v", w.Header())
 	}
-	head, err := srv.Head("800x600/nested/summer 2024/beach+sunset.jpg")
+	head, err := srv.Head("original/800x600/nested/summer 2024/beach+sunset.jpg")
 	if err != nil {
 		t.Fatalf("variant not written at its key: %v (keys %v)", err, srv.Keys(t))
 	}
@@ -168,7 +168,7 @@ func TestMissWritesVariantAndHitDoesNotReadOriginal(t *testing.T) {
 	if cc := *head.CacheControl; cc != config.DefaultCacheControl {
 		t.Errorf("stored cache control %q", cc)
 	}
-	if !bytes.Equal(srv.Get(t, "800x600/nested/summer 2024/beach+sunset.jpg"), w.Body.Bytes()) {
+	if !bytes.Equal(srv.Get(t, "original/800x600/nested/summer 2024/beach+sunset.jpg"), w.Body.Bytes()) {
 		t.Error("stored variant differs from the one served")
 	}
 

@@ -46,7 +46,7 @@ func TestFunctionURLEventsThroughLambdaurl(t *testing.T) {
 		t.Fatalf("GET: %d %v", res.StatusCode, res.Headers)
 	}
 	checkImage(t, body, "jpeg", 800, 600)
-	if _, err := srv.Head("800x600/nested/summer 2024/beach+sunset.jpg"); err != nil {
+	if _, err := srv.Head("original/800x600/nested/summer 2024/beach+sunset.jpg"); err != nil {
 		t.Errorf("variant not stored at its decoded key: %v", err)
 	}
 

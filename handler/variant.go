@@ -105,7 +105,7 @@ func (h *Handler) make(ctx context.Context, vp variantpath.Variant) (*made, erro
 		return nil, err
 	}
 	start = time.Now()
-	err = h.put(ctx, vp.Path, vs[0], orig.ETag, Cond{IfNoneMatch: true})
+	err = h.put(ctx, vp.Path, vs[0], orig.ETag, Cond{IfNoneMatch: true}, false)
 	m.store = time.Since(start)
 	if err != nil && !errors.Is(err, ErrPrecondition) {
 		return nil, err
@@ -122,11 +122,15 @@ func (h *Handler) make(ctx context.Context, vp variantpath.Variant) (*made, erro
 	return m, nil
 }
 
-// put writes one variant with the ETag of the original it was made from.
-func (h *Handler) put(ctx context.Context, path string, v Variant, sourceETag string, cond Cond) error {
-	obj := &Object{Body: v.Body, ContentType: v.ContentType, CacheControl: h.opt.CacheControl}
+// put writes one variant with the ETag of the original it was made from, and MetaReplaced
+// when it replaces a variant of an older original.
+func (h *Handler) put(ctx context.Context, path string, v Variant, sourceETag string, cond Cond, replaced bool) error {
+	obj := &Object{Body: v.Body, ContentType: v.ContentType, CacheControl: h.opt.CacheControl, Metadata: map[string]string{}}
 	if sourceETag != "" {
-		obj.Metadata = map[string]string{MetaSourceETag: sourceETag}
+		obj.Metadata[MetaSourceETag] = sourceETag
+	}
+	if replaced {
+		obj.Metadata[MetaReplaced] = "true"
 	}
 	return storageErr("put variant", h.opt.Variants.Put(ctx, variantpath.Variant{Format: v.Target.Format, Size: v.Target.Size, Path: path}.Key(), obj, cond))
 }

@@ -1,7 +1,6 @@
 package imaging
 
 import (
-
 	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/focus"
 )
