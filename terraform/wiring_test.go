@@ -41,6 +41,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"github.com/imgorigin/imgorigin/handler/config"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // The zips `make package` writes, relative to this directory.
@@ -56,7 +57,7 @@ var vipsVars = []string{"VIPSHOME", "VIPS_BLOCK_UNTRUSTED", "VIPS_CONCURRENCY"}
 //   - S3_PATH_STYLE: for local S3-compatible servers only, never on AWS.
 //   - CLOUDFRONT_DISTRIBUTION_ID: prewarm only (it invalidates; origin -> distribution -> origin
 //     would be a cycle).
-//   - PREWARM_SIZES: prewarm only (origin does not pre-warm; config defaults it to SIZES).
+//   - PREWARM_SIZES, PREWARM_FORMATS: prewarm only (origin does not pre-warm).
 //   - ERROR_CACHE_CONTROL: origin only (prewarm answers no HTTP requests).
 //   - LRU_TTL: origin only (prewarm runs with LRU_BYTES=0, no in-process cache).
 //   - WORK_TIMEOUT: origin only (it bounds a shared miss; prewarm serves none), below the
@@ -68,7 +69,7 @@ var wantEnv = map[string][]string{
 		config.EnvMaxSourceBytes, config.EnvMaxSourcePixels, config.EnvMaxFrames, config.EnvWorkTimeout,
 	},
 	"prewarm": {
-		config.EnvBucket, config.EnvOriginalsPrefix, config.EnvSizes, config.EnvPrewarmSizes,
+		config.EnvBucket, config.EnvOriginalsPrefix, config.EnvSizes, config.EnvPrewarmSizes, config.EnvPrewarmFormats,
 		config.EnvJPEGQuality, config.EnvCacheControl, config.EnvLRUBytes, config.EnvMaxSourceBytes,
 		config.EnvMaxSourcePixels, config.EnvMaxFrames, config.EnvDistributionID,
 	},
@@ -1108,9 +1109,10 @@ func checkIAM(m *module) problems {
 	sizes, _ := asStrings(sizesV)
 	const bucket = "{{aws_s3_bucket.images.arn}}"
 	originals := bucket + "/" + prefix + "*"
+	_ = sizes // variants are under one prefix per format, whatever the sizes (variantpath)
 	wantListable := []string{prefix + "*"}
-	for _, s := range sizes {
-		wantListable = append(wantListable, s+"/*")
+	for _, f := range variantpath.Formats {
+		wantListable = append(wantListable, string(f)+"/*")
 	}
 	sort.Strings(wantListable)
 
@@ -1192,8 +1194,8 @@ func checkIAM(m *module) problems {
 		}
 		// Exactly: originals read-only, each variant prefix read/write (prewarm: and delete).
 		want := map[string][]string{originals: {"s3:GetObject"}}
-		for _, s := range sizes {
-			want[bucket+"/"+s+"/*"] = variantActions
+		for _, f := range variantpath.Formats {
+			want[bucket+"/"+string(f)+"/*"] = variantActions
 		}
 		for r, acts := range granted {
 			w, ok := want[r]
@@ -1851,8 +1853,10 @@ func checkLifecycle(m *module) problems {
 		if !kept {
 			p.add("%v: no rule expires noncurrent originals after var.noncurrent_version_expiration_days", showVars(vars))
 		}
-		// Variants: 1 day under each size's prefix.
-		for _, s := range sizes {
+		// Variants: 1 day under each format's prefix (variantpath's key layout).
+		_ = sizes
+		for _, f := range variantpath.Formats {
+			s := string(f)
 			found := false
 			for _, r := range rules {
 				if r.enabled && r.hasPrefix && r.prefix == s+"/" && !r.noncurrent.IsNull() && r.noncurrent.Equals(cty.NumberIntVal(1)).True() {
@@ -2257,7 +2261,7 @@ func TestEvaluatorSeesThroughLocals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"{{aws_s3_bucket.images.arn}}/800x600/*", "{{aws_s3_bucket.images.arn}}/400x300/*", "{{aws_s3_bucket.images.arn}}/200x150/*"}
+	want := []string{"{{aws_s3_bucket.images.arn}}/original/*", "{{aws_s3_bucket.images.arn}}/webp/*", "{{aws_s3_bucket.images.arn}}/avif/*"}
 	if !slices.Equal(arns, want) {
 		t.Errorf("local.variant_object_arns = %v, want %v", arns, want)
 	}
@@ -2310,7 +2314,7 @@ func TestBrokenWiringIsCaught(t *testing.T) {
 		{"writable originals", "iam.tf",
 			`actions   = ["s3:GetObject"]`, `actions   = ["s3:GetObject", "s3:PutObject"]`, checkIAM},
 		{"whole bucket writable", "iam.tf",
-			`"${aws_s3_bucket.images.arn}/${s}/*"]`, `"${aws_s3_bucket.images.arn}/*"]`, checkIAM},
+			`"${aws_s3_bucket.images.arn}/${f}*"]`, `"${aws_s3_bucket.images.arn}/*"]`, checkIAM},
 		{"ListBucket without prefix condition", "iam.tf",
 			`      values   = local.listable_prefixes`, `      values   = ["*"]`, checkIAM},
 		{"origin may delete variants", "iam.tf",
@@ -2364,7 +2368,7 @@ func TestBrokenWiringIsCaught(t *testing.T) {
 		{"variant versions kept 30 days", "s3.tf",
 			"        noncurrent_days = 1\n", "        noncurrent_days = 30\n", checkLifecycle},
 		{"variant rule on the wrong prefix", "s3.tf",
-			`prefix = "${rule.value}/"`, `prefix = "variants/${rule.value}/"`, checkLifecycle},
+			`prefix = rule.value`, `prefix = "variants/${rule.value}"`, checkLifecycle},
 		{"originals expire after a day", "s3.tf",
 			"      noncurrent_days = var.noncurrent_version_expiration_days", "      noncurrent_days = 1", checkLifecycle},
 		{"404 promise ignores ERROR_CACHE_CONTROL", "cdn.tf",
