@@ -19,6 +19,7 @@ package terraform_test
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -422,6 +423,8 @@ func functions() map[string]function.Function {
 		"split":            stdlib.SplitFunc,
 		"tostring":         tostring,
 		"file":             fake("file"),
+		"replace":          stdlib.ReplaceFunc,
+		"trimsuffix":       stdlib.TrimSuffixFunc,
 		"filebase64sha256": fake("filebase64sha256"),
 		"filemd5":          fake("filemd5"),
 	}
@@ -1871,6 +1874,90 @@ func checkLifecycle(m *module) problems {
 	return p
 }
 
+// checkViewerFunction: the CloudFront Function is the file edge/viewer-request.js with the
+// allowlist (var.sizes) substituted for its one placeholder, runtime cloudfront-js-2.0,
+// published, within the 10 KB limit, and associated with the default behaviour at
+// viewer-request.
+func checkViewerFunction(m *module) problems {
+	var p problems
+	fns := m.ofType("aws_cloudfront_function")
+	fn, ok := fns["viewer_request"]
+	if !ok || len(fns) != 1 {
+		p.add("want one aws_cloudfront_function.viewer_request, have %d", len(fns))
+		return p
+	}
+	if rt, err := m.str(fn, "runtime"); err != nil || rt != "cloudfront-js-2.0" {
+		p.add("viewer_request: runtime %q (%v), want cloudfront-js-2.0", rt, err)
+	}
+	if v, ok, err := m.attr(fn, "publish"); !ok || err != nil || v.Type() != cty.Bool || !v.True() {
+		p.add("viewer_request: publish must be true (an unpublished function cannot be associated)")
+	}
+	// The code, evaluated with the real file(): what CloudFront would run.
+	ctx := *m.ctx
+	ctx.Functions = maps.Clone(m.ctx.Functions)
+	ctx.Functions["file"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			b, err := os.ReadFile(filepath.Join(m.dir, args[0].AsString()))
+			return cty.StringVal(string(b)), err
+		},
+	})
+	codeAttr, ok := fn.Body.Attributes["code"]
+	if !ok {
+		p.add("viewer_request: no code")
+		return p
+	}
+	var codeExpr hclsyntax.Expression = codeAttr.Expr
+	if te, ok := codeAttr.Expr.(*hclsyntax.ScopeTraversalExpr); ok && te.Traversal.RootName() == "local" && len(te.Traversal) == 2 {
+		if a, ok := te.Traversal[1].(hcl.TraverseAttr); ok && m.locals[a.Name] != nil {
+			codeExpr = m.locals[a.Name]
+		}
+	}
+	v, diags := codeExpr.Value(&ctx)
+	if diags.HasErrors() || !v.IsKnown() || v.Type() != cty.String {
+		p.add("viewer_request: code does not evaluate: %v", diags)
+		return p
+	}
+	code := v.AsString()
+	src, err := os.ReadFile(filepath.Join(m.dir, "..", "edge", "viewer-request.js"))
+	if err != nil {
+		p.add("edge/viewer-request.js: %v", err)
+		return p
+	}
+	sizesV, _ := m.varDefault("sizes")
+	sizes, _ := asStrings(sizesV)
+	want := strings.Replace(string(src), "'__ALLOWED_SIZES__'", "'"+strings.Join(sizes, ",")+"'", 1)
+	if strings.Count(string(src), "__ALLOWED_SIZES__") != 1 || code != want {
+		p.add("viewer_request: code is not edge/viewer-request.js with the placeholder replaced by var.sizes (%s): %.120q", strings.Join(sizes, ","), code)
+	}
+	if len(code) > 10240 {
+		p.add("viewer_request: %d bytes, over CloudFront Functions' 10 KB", len(code))
+	}
+	// The association, in the default behaviour.
+	var associated bool
+	for _, d := range m.ofType("aws_cloudfront_distribution") {
+		for _, b := range d.Body.Blocks {
+			if b.Type != "default_cache_behavior" {
+				continue
+			}
+			for _, fa := range b.Body.Blocks {
+				if fa.Type != "function_association" {
+					continue
+				}
+				et, _ := m.str(fa, "event_type")
+				if et == "viewer-request" && m.refersTo(fa, "function_arn", "aws_cloudfront_function.viewer_request.arn") {
+					associated = true
+				}
+			}
+		}
+	}
+	if !associated {
+		p.add("default_cache_behavior has no function_association of aws_cloudfront_function.viewer_request.arn at viewer-request")
+	}
+	return p
+}
+
 // alarmActions evaluates alarm_actions and ok_actions of every alarm.
 func checkAlarms(m *module) problems {
 	var p problems
@@ -2237,6 +2324,10 @@ func TestWorkTimeoutIsBelowTheFunctionTimeout(t *testing.T) {
 
 func TestConcurrencyIsBounded(t *testing.T) { expectNone(t, checkConcurrency(load(t, "."))) }
 
+func TestViewerRequestFunctionIsAttached(t *testing.T) {
+	expectNone(t, checkViewerFunction(load(t, ".")))
+}
+
 func TestEdgeOptionsWAFAndOriginShield(t *testing.T) { expectNone(t, checkEdge(load(t, "."))) }
 
 func TestCDNLogsAreV2InUSEast1(t *testing.T) { expectNone(t, checkCDNLogs(load(t, "."))) }
@@ -2277,6 +2368,14 @@ func TestBrokenWiringIsCaught(t *testing.T) {
 		name, file, old, new string
 		check                func(*module) problems
 	}{
+		{"viewer function with another allowlist", "cdn.tf",
+			`"__ALLOWED_SIZES__", join(",", var.sizes))`, `"__ALLOWED_SIZES__", join(",", var.prewarm_formats))`, checkViewerFunction},
+		{"viewer function at viewer-response", "cdn.tf",
+			`event_type   = "viewer-request"`, `event_type   = "viewer-response"`, checkViewerFunction},
+		{"viewer function not associated", "cdn.tf",
+			`function_arn = aws_cloudfront_function.viewer_request.arn`, `function_arn = "arn:aws:cloudfront::123456789012:function/other"`, checkViewerFunction},
+		{"viewer function on the old runtime", "cdn.tf",
+			`runtime = "cloudfront-js-2.0"`, `runtime = "cloudfront-js-1.0"`, checkViewerFunction},
 		{"notification on every prefix", "s3.tf",
 			"filter_prefix = var.originals_prefix", `filter_prefix = ""`, checkNotification},
 		{"notification without deletes", "s3.tf",
