@@ -85,3 +85,18 @@ func (r *Resizer) makeTargets(src []byte, ts []handler.Target) ([]handler.Varian
 	}
 	return vs, in.Format, nil
 }
+
+// Dimensions is the width and height libvips reads from an encoded image's header (any format
+// it loads: JPEG, PNG, GIF, WebP, AVIF, HEIC), for tests and tools that check a variant's exact
+// size without decoding it.
+func Dimensions(src []byte) (w, h int, err error) {
+	if len(src) == 0 {
+		return 0, 0, fmt.Errorf("%w: empty file", ErrUnsupported)
+	}
+	setup()
+	hd, err := readHeader(src)
+	if err != nil {
+		return 0, 0, err
+	}
+	return hd.Width, hd.Height, nil
+}
