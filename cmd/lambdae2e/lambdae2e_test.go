@@ -113,7 +113,7 @@ func TestEmptyRoot(t *testing.T) {
 	res := origin.get(t, ctx, "800x600", key)
 	cold := time.Since(start)
 	assertImage(t, res, 800, 600)
-	assertVariant(t, ctx, s3c, "800x600/"+key, 800, 600)
+	assertVariant(t, ctx, s3c, "original/800x600/"+key, 800, 600)
 
 	t0 := time.Now()
 	res = origin.get(t, ctx, "800x600", key)
@@ -124,14 +124,14 @@ func TestEmptyRoot(t *testing.T) {
 	res = origin.get(t, ctx, "400x300", key)
 	miss := time.Since(t0)
 	assertImage(t, res, 400, 300)
-	assertVariant(t, ctx, s3c, "400x300/"+key, 400, 300)
+	assertVariant(t, ctx, s3c, "original/400x300/"+key, 400, 300)
 
 	// HEIC comes out as JPEG: proves libvips' HEIF module and its closure load from the zip.
 	t0 = time.Now()
 	res = origin.get(t, ctx, "200x150", heicKey)
 	heic := time.Since(t0)
 	assertImage(t, res, 200, 150)
-	assertVariant(t, ctx, s3c, "200x150/"+heicKey, 200, 150)
+	assertVariant(t, ctx, s3c, "original/200x150/"+heicKey, 200, 150)
 
 	// An unknown size is refused, not served: the contract's allowlist holds on Lambda too.
 	res = origin.get(t, ctx, "123x45", key)
@@ -149,7 +149,7 @@ func TestEmptyRoot(t *testing.T) {
 	// The origin already made two of the variants: remove them so that prewarm must make all.
 	for _, s := range standardSizes {
 		if _, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{
-			Bucket: aws.String(bucket), Key: aws.String(sizeName(s) + "/" + key),
+			Bucket: aws.String(bucket), Key: aws.String("original/" + sizeName(s) + "/" + key),
 		}); err != nil {
 			t.Fatalf("delete variant: %v", err)
 		}
@@ -163,7 +163,7 @@ func TestEmptyRoot(t *testing.T) {
 		t.Fatalf("prewarm returned %q, want null (no error)", trim(out))
 	}
 	for _, s := range standardSizes {
-		assertVariant(t, ctx, s3c, sizeName(s)+"/"+key, s.X, s.Y)
+		assertVariant(t, ctx, s3c, "original/"+sizeName(s)+"/"+key, s.X, s.Y)
 	}
 	t.Logf("prewarm: cold start + %d sizes %v (emulator start to response); function init %s",
 		len(standardSizes), pcold.Round(time.Millisecond), prewarm.initReport())
