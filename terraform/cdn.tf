@@ -38,8 +38,11 @@ resource "aws_cloudfront_origin_access_control" "origin" {
   signing_protocol                  = "sigv4"
 }
 
-# The cache key is the path and nothing else: /<W>x<H>/<path> names exactly one variant, so
-# query strings, headers and cookies would only split the cache (and open it to cache busting).
+# The cache key is the path and nothing else: the origin path the viewer-request function writes
+# (/<format>/<W>x<H>/<~XX key>) names exactly one variant, so query strings, headers and
+# cookies would only split the cache (and open it to cache busting). max_ttl lets CloudFront keep
+# a variant for CACHE_CONTROL's s-maxage (a year) while browsers revalidate after its max-age;
+# a replace reaches CloudFront by invalidation (terraform/wiring_test.go checks the two agree).
 resource "aws_cloudfront_cache_policy" "path_only" {
   name        = "${var.name}-path-only"
   comment     = "Image variants: cache key is the URL path only"

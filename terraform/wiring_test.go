@@ -1874,6 +1874,50 @@ func checkLifecycle(m *module) problems {
 	return p
 }
 
+// checkVariantCaching: var.cache_control (CACHE_CONTROL) makes browsers revalidate soon (a
+// max-age of at most an hour, never "immutable": a variant's URL keeps its name when its original
+// is replaced) and lets CloudFront keep a variant long (an s-maxage the cache policy's max_ttl
+// does not cut, at least a day).
+func checkVariantCaching(m *module) problems {
+	var p problems
+	v, err := m.varDefault("cache_control")
+	cc, _ := asString(v)
+	if err != nil || cc == "" {
+		p.add("var.cache_control: %v", err)
+		return p
+	}
+	num := func(re string) int64 {
+		mt := regexp.MustCompile(re).FindStringSubmatch(cc)
+		if mt == nil {
+			return -1
+		}
+		n, _ := strconv.ParseInt(mt[1], 10, 64)
+		return n
+	}
+	maxAge, sMaxAge := num(`(?:^|[ ,])max-age=([0-9]+)`), num(`s-maxage=([0-9]+)`)
+	if strings.Contains(cc, "immutable") || maxAge < 0 || maxAge > 3600 {
+		p.add("var.cache_control %q: browsers must revalidate within an hour (max-age <= 3600, not immutable)", cc)
+	}
+	if sMaxAge < 86400 {
+		p.add("var.cache_control %q: want an s-maxage of at least a day for CloudFront", cc)
+	}
+	pol := m.ofType("aws_cloudfront_cache_policy")["path_only"]
+	if pol == nil {
+		p.add("no aws_cloudfront_cache_policy.path_only")
+		return p
+	}
+	mv, ok, err := m.attr(pol, "max_ttl")
+	if !ok || err != nil || !mv.IsKnown() || mv.Type() != cty.Number {
+		p.add("path_only: max_ttl unreadable (%v)", err)
+		return p
+	}
+	maxTTL, _ := mv.AsBigFloat().Int64()
+	if maxTTL < sMaxAge {
+		p.add("path_only: max_ttl %d cuts CACHE_CONTROL's s-maxage %d", maxTTL, sMaxAge)
+	}
+	return p
+}
+
 // checkViewerFunction: the CloudFront Function is the file edge/viewer-request.js with the
 // allowlist (var.sizes) substituted for its one placeholder, runtime cloudfront-js-2.0,
 // published, within the 10 KB limit, and associated with the default behaviour at
@@ -2328,6 +2372,10 @@ func TestViewerRequestFunctionIsAttached(t *testing.T) {
 	expectNone(t, checkViewerFunction(load(t, ".")))
 }
 
+func TestVariantsRevalidateInBrowsersAndStayAtTheEdge(t *testing.T) {
+	expectNone(t, checkVariantCaching(load(t, ".")))
+}
+
 func TestEdgeOptionsWAFAndOriginShield(t *testing.T) { expectNone(t, checkEdge(load(t, "."))) }
 
 func TestCDNLogsAreV2InUSEast1(t *testing.T) { expectNone(t, checkCDNLogs(load(t, "."))) }
@@ -2368,6 +2416,10 @@ func TestBrokenWiringIsCaught(t *testing.T) {
 		name, file, old, new string
 		check                func(*module) problems
 	}{
+		{"variants immutable for browsers again", "variables.tf",
+			`default     = "public, max-age=300, s-maxage=31536000"`, `default     = "public, max-age=31536000, immutable"`, checkVariantCaching},
+		{"edge keeps variants a day only", "cdn.tf",
+			`max_ttl     = 31536000`, `max_ttl     = 86400`, checkVariantCaching},
 		{"viewer function with another allowlist", "cdn.tf",
 			`"__ALLOWED_SIZES__", join(",", var.sizes))`, `"__ALLOWED_SIZES__", join(",", var.prewarm_formats))`, checkViewerFunction},
 		{"viewer function at viewer-response", "cdn.tf",
