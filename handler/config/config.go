@@ -47,9 +47,9 @@ const (
 	DefaultOriginalsPrefix = "originals/"
 	DefaultSizes           = "800x600,400x300,200x150"
 	DefaultJPEGQuality     = 80
-	// AVIF is left out of the default pre-warm: its encode is bounded (docs/PERFORMANCE.md),
-	// but a miss makes it on first request at a cost near JPEG's, and the quality settings
-	// were measured on four photos only (docs/EDGE.md).
+	// AVIF is left out of the default pre-warm: with it the pre-warm's CPU goes past the bound
+	// the edge issue set (docs/PERFORMANCE.md), while a viewer's first request makes it at a
+	// miss's cost; its quality settings were also measured on four photos only.
 	DefaultPrewarmFormats = "original,webp"
 	// Browsers keep a variant for five minutes, then revalidate with its ETag (a 304 from
 	// CloudFront's copy); CloudFront keeps it a year (s-maxage) until a replace invalidates
