@@ -118,6 +118,18 @@ func (h *Handler) Remove(ctx context.Context, key string) error {
 	if err != nil {
 		return h.eventFailed(log, err)
 	}
+	if len(existing) == 0 && h.opt.Invalidator != nil {
+		// Nothing is left to delete: this is a retry of a removal whose first attempt deleted
+		// the variants and then failed to invalidate them, or a duplicate event. Which paths
+		// the edge still holds cannot be known any more, so every path the key can have is
+		// invalidated, still exact (4 per size: three formats and the viewer's path).
+		all := h.variantsOf(path)
+		if err := h.invalidate(ctx, all); err != nil {
+			return h.eventFailed(log, err)
+		}
+		log.Info("variants removed", "removed", 0, "reason", "none left: every path invalidated again", "paths", len(InvalidationPaths(all)))
+		return nil
+	}
 	return h.removeVariants(ctx, path, existing, log)
 }
 

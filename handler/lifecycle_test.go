@@ -469,3 +469,43 @@ func sameSet(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
+
+// The same bug on deletion: the first attempt deletes every variant and its invalidation fails;
+// the retry finds nothing to delete, and must still invalidate (every path the key can have).
+func TestRetryAfterAFailedDeleteInvalidationStillInvalidates(t *testing.T) {
+	srv, h, cdn := redShoeUploaded(t)
+	ctx := context.Background()
+	srv.Delete(t, lcKey)
+	cdn.mu.Lock()
+	cdn.fail = 1
+	cdn.mu.Unlock()
+	if err := h.Remove(ctx, lcKey); err == nil {
+		t.Fatal("Remove succeeded although its invalidation failed")
+	}
+	for _, k := range srv.Keys(t) {
+		if strings.HasSuffix(k, lcPath) {
+			t.Fatalf("%s survived the first attempt", k)
+		}
+	}
+	if err := h.Remove(ctx, lcKey); err != nil {
+		t.Fatal(err)
+	}
+	inv := cdn.invalidations()
+	if len(inv) != 1 {
+		t.Fatalf("retry made %d invalidations, want 1", len(inv))
+	}
+	for _, p := range redShoePaths {
+		if !slices.Contains(inv[0], p) {
+			t.Errorf("retry did not invalidate %s (got %v)", p, inv[0])
+		}
+	}
+	// Every format at every allowed size (4 here), plus each size's viewer path: exact, no wildcard.
+	if len(inv[0]) != 4*3+4 {
+		t.Errorf("retry invalidated %d paths, want 16: %v", len(inv[0]), inv[0])
+	}
+	for _, p := range inv[0] {
+		if strings.Contains(p, "*") {
+			t.Errorf("wildcard path %q", p)
+		}
+	}
+}
