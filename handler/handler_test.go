@@ -32,7 +32,12 @@ import (
 // countingStore counts the calls that reach a real store.
 type countingStore struct {
 	handler.Store
-	gets, puts atomic.Int64
+	gets, puts, heads atomic.Int64
+}
+
+func (c *countingStore) Head(ctx context.Context, key string) (*handler.Object, error) {
+	c.heads.Add(1)
+	return c.Store.Head(ctx, key)
 }
 
 func (c *countingStore) Get(ctx context.Context, key string) (*handler.Object, error) {
@@ -190,18 +195,23 @@ func TestMissWritesVariantAndHitDoesNotReadOriginal(t *testing.T) {
 	}
 }
 
-func TestLRUServesWithoutTheBucket(t *testing.T) {
+// An LRU hit reads no body from the bucket: one HEAD checks that the bucket still holds what
+// was cached (a replaced variant is never served from memory: TestWarmOriginNeverServesAReplacedVariant).
+func TestLRUHitIsOneHeadAndNoGet(t *testing.T) {
 	srv := s3test.Start(t)
 	srv.Put(t, "originals/a.jpg", bandsJPEG(t, 1200, 400))
 	e := newEnv(t, srv, 8<<20)
 	if w := e.get(t, "GET", "/400x300/a.jpg"); w.Code != 200 {
 		t.Fatalf("%d", w.Code)
 	}
-	gets := e.variants.gets.Load()
+	gets, heads := e.variants.gets.Load(), e.variants.heads.Load()
 	w := e.get(t, "GET", "/400x300/a.jpg")
 	checkImage(t, w.Body.Bytes(), "jpeg", 400, 300)
-	if e.variants.gets.Load() != gets {
-		t.Error("an LRU hit went to the bucket")
+	if st := w.Header().Get("Server-Timing"); !strings.HasPrefix(st, "lru") {
+		t.Errorf("Server-Timing %q, want an LRU hit", st)
+	}
+	if g, h := e.variants.gets.Load()-gets, e.variants.heads.Load()-heads; g != 0 || h != 1 {
+		t.Errorf("an LRU hit made %d GETs and %d HEADs of the bucket, want 0 and 1", g, h)
 	}
 }
 
