@@ -1,6 +1,7 @@
 // Package handler is the core of the image origin: it serves GET/HEAD of the edge's origin path
-// /<avif|webp|original>/<W>x<H>/<~XX-encoded key> (package edge) from the variants store, makes missing variants from the originals store, and keeps variants in step
-// with their original when it is uploaded, replaced or deleted. The same Handler serves the
+// /<avif|webp|original>/<W>x<H>/<~XX-encoded key> (package edge) from the variants store, makes
+// missing variants from the originals store, and keeps every format's variants in step with
+// their original when it is uploaded, replaced or deleted. The same Handler serves the
 // Lambda function URL and the local server.
 package handler
 

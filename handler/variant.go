@@ -31,10 +31,10 @@ func (h *Handler) variant(ctx context.Context, vp variantpath.Variant, rl *reque
 	start := time.Now()
 	if v, ok := h.lru.get(key); ok {
 		// The LRU saves the body's transfer and hashing, not the round trip: a HEAD checks
-		// that the bucket still holds what was cached. Keying by the original's ETag would
-		// cost the same HEAD (of the original) and miss a variant rebuilt from the same
-		// original; without the check a warm process would hand CloudFront a replaced
-		// picture, which it would then keep for a year.
+		// that the bucket still holds what was cached. Keying the LRU by the original's ETag
+		// would cost the same round trip (a HEAD of the original) and say less: the variant's
+		// own ETag changes whenever anything rewrites or deletes it. Without the check a warm
+		// process would hand CloudFront a replaced picture, which it would keep for a year.
 		cur, err := h.opt.Variants.Head(ctx, key)
 		rl.fetch = time.Since(start)
 		if err == nil && cur.ETag != "" && cur.ETag == v.storeETag {
