@@ -79,6 +79,7 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 	out := 0
 	for _, v := range vs {
 		vp := variantpath.Variant{Format: v.Target.Format, Size: v.Target.Size, Path: path}
+		vp.Format = vp.Fmt() // "" is Original, as existing's keys spell it
 		old, had := existing[vp]
 		if err := h.replace(ctx, path, v, orig.ETag, old); err != nil {
 			return h.eventFailed(log, err)
