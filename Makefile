@@ -60,6 +60,11 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq libvips-dev >/dev/null; }
 
 ## tools: what the tests run against, at the versions tools.env pins: versitygw (S3) and a static
-## aws-lambda-rie (internal/tools finds them, or builds them with CGO_ENABLED=0 into the user's cache)
+## aws-lambda-rie (internal/tools finds them, or builds them with CGO_ENABLED=0 into the user's cache),
+## and node (Debian's nodejs), which runs the CloudFront Function's tests (go test ./edge)
 tools: deps
+	@command -v node >/dev/null || { \
+	  echo "installing nodejs (apt)"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq nodejs >/dev/null; }
 	@go run ./internal/tools/install versitygw aws-lambda-rie

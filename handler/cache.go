@@ -10,7 +10,9 @@ import (
 
 // memCache is the in-process LRU in front of the variants store, bounded in bytes and in age:
 // it evicts the least recently used variants until their bodies add up to at most max, and
-// drops any entry older than ttl, so a warm process lags a replaced original by at most ttl.
+// drops any entry older than ttl. An entry is served only after a HEAD of its key in the
+// variants store returns the ETag it was read with (Handler.variant), so a warm process never
+// serves a variant that the pre-warm function has replaced or deleted meanwhile.
 type memCache struct {
 	mu    sync.Mutex // serialises add's evict loop
 	lru   *expirable.LRU[string, *cached]
@@ -22,7 +24,8 @@ type memCache struct {
 type cached struct {
 	body        []byte
 	contentType string
-	etag        string
+	etag        string // the response's ETag (of the body)
+	storeETag   string // the variants store's ETag of the stored object
 }
 
 // newMemCache returns nil (no cache) for max <= 0.

@@ -58,6 +58,7 @@ func newFaultEnv(t *testing.T, o s3store.ClientOptions) *faultEnv {
 	opt.Variants = &s3store.Bucket{Client: client, Name: srv.Bucket}
 	opt.Resizer = app.Resizer(cfg)
 	opt.LRUBytes, opt.WorkTimeout, opt.Logger = 0, 10*time.Second, slog.New(slog.DiscardHandler)
+	opt.PrewarmFormats = []variantpath.Format{variantpath.Original} // faults, not formats, are tested here
 	h := handler.New(opt)
 	return &faultEnv{srv: srv, proxy: p, h: h}
 }
@@ -203,7 +204,7 @@ func TestFaultErrorStatuses(t *testing.T) {
 			e.proxy.Clear()
 			w, _, _ = e.attempts("/800x600/a.jpg")
 			checkOK(t, "after the fault", "/800x600/a.jpg", w)
-			e.srv.Delete(t, "800x600/a.jpg")
+			e.srv.Delete(t, "original/800x600/a.jpg")
 		})
 	}
 }
@@ -234,10 +235,10 @@ func TestFaultSlowStorage(t *testing.T) {
 			e.proxy.Clear()
 			time.Sleep(100 * time.Millisecond)
 			checkStored(t, e.srv) // whatever a late write left must be whole
-			e.srv.Delete(t, "800x600/a.jpg")
+			e.srv.Delete(t, "original/800x600/a.jpg")
 			w, _, _ = e.attempts("/800x600/a.jpg")
 			checkOK(t, "after the fault", "/800x600/a.jpg", w)
-			e.srv.Delete(t, "800x600/a.jpg")
+			e.srv.Delete(t, "original/800x600/a.jpg")
 		})
 	}
 }
@@ -271,7 +272,7 @@ func TestFaultCutAndDroppedConnections(t *testing.T) {
 	checkOK(t, "made", "/800x600/a.jpg", w)
 	whole := w.Body.Bytes()
 	for _, cut := range []int{0, 1, 100, len(whole) / 2, len(whole) - 1} {
-		e.proxy.Set(faultproxy.Fault{Method: "GET", PathPrefix: "/images/800x600/", CutAfter: max(cut, 1)})
+		e.proxy.Set(faultproxy.Fault{Method: "GET", PathPrefix: "/images/original/800x600/", CutAfter: max(cut, 1)})
 		w, _, _ = e.attempts("/800x600/a.jpg")
 		check5xx(t, fmt.Sprintf("variant cut after %d of %d bytes", cut, len(whole)), w, 503)
 	}
@@ -346,7 +347,7 @@ func TestFaultDeadlineMidWork(t *testing.T) {
 			// The shared miss goes on (bounded by WorkTimeout) and stores a whole variant.
 			deadline := time.Now().Add(8 * time.Second)
 			for c.shared && time.Now().Before(deadline) {
-				if _, err := e.srv.Head("800x600/a.jpg"); err == nil {
+				if _, err := e.srv.Head("original/800x600/a.jpg"); err == nil {
 					break
 				}
 				time.Sleep(50 * time.Millisecond)
@@ -357,7 +358,7 @@ func TestFaultDeadlineMidWork(t *testing.T) {
 			}
 			w, _ = e.do(context.Background(), "/800x600/a.jpg")
 			checkOK(t, "after", "/800x600/a.jpg", w)
-			e.srv.Delete(t, "800x600/a.jpg")
+			e.srv.Delete(t, "original/800x600/a.jpg")
 		})
 	}
 }

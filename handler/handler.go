@@ -1,6 +1,7 @@
-// Package handler is the core of the image origin: it serves GET/HEAD /<W>x<H>/<path> from the
-// variants store, makes missing variants from the originals store, and keeps variants in step
-// with their original when it is uploaded, replaced or deleted. The same Handler serves the
+// Package handler is the core of the image origin: it serves GET/HEAD of the edge's origin path
+// /<avif|webp|original>/<W>x<H>/<~XX-encoded key> (package edge) from the variants store, makes
+// missing variants from the originals store, and keeps every format's variants in step with
+// their original when it is uploaded, replaced or deleted. The same Handler serves the
 // Lambda function URL and the local server.
 package handler
 
@@ -12,10 +13,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/imgorigin/imgorigin/edge"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
@@ -30,13 +33,14 @@ type Options struct {
 	Originals       Store
 	Variants        Store
 	Resizer         Resizer
-	Invalidator     Invalidator // optional: the CDN to purge when an original changes
-	OriginalsPrefix string      // key prefix of originals, e.g. "originals/"
-	Sizes           []size.Size // the allowlist
-	PrewarmSizes    []size.Size // made on upload
-	CacheControl    string      // on 200 and 304
-	ErrorCache      string      // on 4xx
-	LRUBytes        int64       // in-process variant cache; 0 turns it off
+	Invalidator     Invalidator          // optional: the CDN to purge when an original changes
+	OriginalsPrefix string               // key prefix of originals, e.g. "originals/"
+	Sizes           []size.Size          // the allowlist
+	PrewarmSizes    []size.Size          // made on upload
+	PrewarmFormats  []variantpath.Format // made on upload at every pre-warm size; nil: Original
+	CacheControl    string               // on 200 and 304
+	ErrorCache      string               // on 4xx
+	LRUBytes        int64                // in-process variant cache; 0 turns it off
 	LRUTTL          time.Duration
 	WorkTimeout     time.Duration // bounds a shared miss, whoever waits for it
 	Logger          *slog.Logger
@@ -66,6 +70,9 @@ func New(opt Options) *Handler {
 	if opt.PrewarmSizes == nil {
 		opt.PrewarmSizes = opt.Sizes
 	}
+	if len(opt.PrewarmFormats) == 0 {
+		opt.PrewarmFormats = []variantpath.Format{variantpath.Original}
+	}
 	return &Handler{
 		opt:     opt,
 		allowed: size.NewAllowlist(opt.Sizes),
@@ -74,7 +81,17 @@ func New(opt Options) *Handler {
 	}
 }
 
-// ServeHTTP serves GET and HEAD /<W>x<H>/<path>.
+// ServeHTTP serves GET and HEAD of a variant or of the metadata document, in the edge's origin
+// path form (edge.ParseOrigin: what CloudFront sends once the viewer-request function has run,
+// and what the local server sends after edge.Route):
+//
+//	/<avif|webp|original>/<W>x<H>/<~XX-encoded key>   the variant in that format
+//	/meta/<~XX-encoded key>                           the metadata document (serveMeta)
+//
+// The plain form /<W>x<H>/<path> (percent-encoded as usual) is also accepted, as the Original
+// variant or the one ?format= names: it is what the origin answered before the edge function
+// existed, and what a distribution without the function still sends. The origin never reads
+// Accept: the format is in the path, so the cache key says which format a response holds.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rl := &requestLog{start: time.Now(), path: r.URL.Path}
 	rec := &statusWriter{ResponseWriter: w}
@@ -95,7 +112,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(rec, rl.err)
 		return
 	}
-	vp, err := variantpath.Parse(r.URL.Path)
+	vp, meta, err := route(r)
+	if err == nil && meta {
+		rl.key = vp.Path
+		h.serveMeta(rec, r, vp.Path, rl)
+		return
+	}
 	if err == nil && !h.allowed.Allows(vp.Size) {
 		err = fmt.Errorf("%w: size %v is not allowed; allowed sizes: %v", errSizeNotAllowed, vp.Size, h.allowed)
 	}
@@ -105,6 +127,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rl.key, rl.size = vp.Key(), vp.Size.String()
+	// Set before any answer, errors included: one URL of the viewer answers in several formats.
+	rec.Header().Set("Vary", "Accept")
 
 	v, err := h.variant(r.Context(), vp, rl)
 	if err != nil {
@@ -121,9 +145,40 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(rec, r, "", time.Time{}, bytes.NewReader(v.body))
 }
 
-func newCached(body []byte, contentType string) *cached {
+// route reads the request's path: the origin form (first segment a format token or "meta"),
+// else the plain form. meta is true for /meta/<key>, whose key is then in Path.
+func route(r *http.Request) (vp variantpath.Variant, meta bool, err error) {
+	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if _, ferr := variantpath.ParseFormatToken(first); ferr == nil || first == edge.MetaPrefix {
+		// The escaped path, so that only the canonical spelling of a key is read (a %7E
+		// for a ~ would be a second origin path, so a second cache entry, for one variant).
+		req, err := edge.ParseOrigin(r.URL.EscapedPath())
+		if err != nil {
+			return variantpath.Variant{}, false, err
+		}
+		return variantpath.Variant{Format: req.Format, Size: req.Size, Path: req.Key}, req.Meta, nil
+	}
+	vp, err = variantpath.Parse(r.URL.Path)
+	if err != nil {
+		return vp, false, err
+	}
+	switch fs := r.URL.Query()["format"]; len(fs) {
+	case 0:
+	case 1:
+		if vp.Format, err = edge.ParseFormat(fs[0]); err != nil {
+			return variantpath.Variant{}, false, err
+		}
+	default:
+		return variantpath.Variant{}, false, fmt.Errorf("%w: format given %d times", size.ErrMalformed, len(fs))
+	}
+	return vp, false, nil
+}
+
+// newCached is a variant as served; storeETag is the variants store's ETag of the object it was
+// read from ("" when unknown: such an entry is never served from the LRU).
+func newCached(body []byte, contentType, storeETag string) *cached {
 	sum := sha256.Sum256(body)
-	return &cached{body: body, contentType: contentType, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+	return &cached{body: body, contentType: contentType, storeETag: storeETag, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
 }
 
 // writeError answers err with its status and short public text (toHTTPError): 4xx may be

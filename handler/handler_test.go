@@ -32,7 +32,12 @@ import (
 // countingStore counts the calls that reach a real store.
 type countingStore struct {
 	handler.Store
-	gets, puts atomic.Int64
+	gets, puts, heads atomic.Int64
+}
+
+func (c *countingStore) Head(ctx context.Context, key string) (*handler.Object, error) {
+	c.heads.Add(1)
+	return c.Store.Head(ctx, key)
 }
 
 func (c *countingStore) Get(ctx context.Context, key string) (*handler.Object, error) {
@@ -142,7 +147,7 @@ func TestMissWritesVariantAndHitDoesNotReadOriginal(t *testing.T) {
 	if w.Header().Get("ETag") == "" || w.Header().Get("Content-Length") == "" {
 		t.Errorf("missing ETag or Content-Length: %v", w.Header())
 	}
-	head, err := srv.Head("800x600/nested/summer 2024/beach+sunset.jpg")
+	head, err := srv.Head("original/800x600/nested/summer 2024/beach+sunset.jpg")
 	if err != nil {
 		t.Fatalf("variant not written at its key: %v (keys %v)", err, srv.Keys(t))
 	}
@@ -152,7 +157,7 @@ func TestMissWritesVariantAndHitDoesNotReadOriginal(t *testing.T) {
 	if cc := *head.CacheControl; cc != config.DefaultCacheControl {
 		t.Errorf("stored cache control %q", cc)
 	}
-	if !bytes.Equal(srv.Get(t, "800x600/nested/summer 2024/beach+sunset.jpg"), w.Body.Bytes()) {
+	if !bytes.Equal(srv.Get(t, "original/800x600/nested/summer 2024/beach+sunset.jpg"), w.Body.Bytes()) {
 		t.Error("stored variant differs from the one served")
 	}
 
@@ -174,18 +179,23 @@ func TestMissWritesVariantAndHitDoesNotReadOriginal(t *testing.T) {
 	}
 }
 
-func TestLRUServesWithoutTheBucket(t *testing.T) {
+// An LRU hit reads no body from the bucket: one HEAD checks that the bucket still holds what
+// was cached (a replaced variant is never served from memory: TestWarmOriginNeverServesAReplacedVariant).
+func TestLRUHitIsOneHeadAndNoGet(t *testing.T) {
 	srv := s3test.Start(t)
 	srv.Put(t, "originals/a.jpg", bandsJPEG(t, 1200, 400))
 	e := newEnv(t, srv, 8<<20)
 	if w := e.get(t, "GET", "/400x300/a.jpg"); w.Code != 200 {
 		t.Fatalf("%d", w.Code)
 	}
-	gets := e.variants.gets.Load()
+	gets, heads := e.variants.gets.Load(), e.variants.heads.Load()
 	w := e.get(t, "GET", "/400x300/a.jpg")
 	checkImage(t, w.Body.Bytes(), "jpeg", 400, 300)
-	if e.variants.gets.Load() != gets {
-		t.Error("an LRU hit went to the bucket")
+	if st := w.Header().Get("Server-Timing"); !strings.HasPrefix(st, "lru") {
+		t.Errorf("Server-Timing %q, want an LRU hit", st)
+	}
+	if g, h := e.variants.gets.Load()-gets, e.variants.heads.Load()-heads; g != 0 || h != 1 {
+		t.Errorf("an LRU hit made %d GETs and %d HEADs of the bucket, want 0 and 1", g, h)
 	}
 }
 

@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -46,8 +47,26 @@ func TestFunctionURLEventsThroughLambdaurl(t *testing.T) {
 		t.Fatalf("GET: %d %v", res.StatusCode, res.Headers)
 	}
 	checkImage(t, body, "jpeg", 800, 600)
-	if _, err := srv.Head("800x600/nested/summer 2024/beach+sunset.jpg"); err != nil {
+	if _, err := srv.Head("original/800x600/nested/summer 2024/beach+sunset.jpg"); err != nil {
 		t.Errorf("variant not stored at its decoded key: %v", err)
+	}
+
+	// The same request as CloudFront sends it after the viewer-request function: the format
+	// token and the key in unreserved characters (space, plus, percent, parentheses, unicode).
+	res, body = call("function-url-get-avif-rewritten.json")
+	if res.StatusCode != 200 || res.Headers["Content-Type"] != "image/avif" || res.Headers["Vary"] != "Accept" {
+		t.Fatalf("rewritten AVIF GET: %d %v %q", res.StatusCode, res.Headers, body)
+	}
+	if !bytes.Equal(srv.Get(t, "avif/800x600/nested/summer 2024/beach+sunset.jpg"), body) {
+		t.Error("AVIF variant not stored at its decoded key")
+	}
+	srv.Put(t, "originals/café/100% real (v2).jpg", bandsJPEG(t, 1800, 600))
+	res, body = call("function-url-get-webp-unicode.json")
+	if res.StatusCode != 200 || res.Headers["Content-Type"] != "image/webp" {
+		t.Fatalf("rewritten WebP GET: %d %v %q", res.StatusCode, res.Headers, body)
+	}
+	if !bytes.Equal(srv.Get(t, "webp/400x300/café/100% real (v2).jpg"), body) {
+		t.Error("WebP variant not stored at its decoded key")
 	}
 
 	// HEAD of a demo file that this bucket does not hold: 404, short body.

@@ -10,17 +10,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/imgorigin/imgorigin/handler/size"
+	"github.com/imgorigin/imgorigin/edge"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // Prewarm handles an upload to key (a full key, with the originals prefix): it makes every
-// pre-warm size, and also rebuilds every allowed size that already had a variant made from an
-// older original, in one decode; then it invalidates the CDN paths of the variants it replaced.
-// Variants already made from this very original are left alone, so a retry is cheap and
-// harmless. Keys outside the prefix, malformed paths, originals that are gone and bad images
-// are logged and skipped (nil: retrying cannot help); storage faults are returned so that
-// Lambda retries.
+// pre-warm size in every pre-warm format, and also rebuilds every variant (any allowed size,
+// any format) that had been made from an older original, all from one decode; then it
+// invalidates the CDN paths of the variants it replaced. Variants already made from this very
+// original are left alone, so a retry is cheap; but a variant this original replaced carries
+// MetaReplaced, and a retry invalidates it again, so that an invalidation that failed on the
+// first attempt is not lost on the retry that finds every variant fresh. Keys outside the
+// prefix, malformed paths, originals that are gone and bad images are logged and skipped (nil:
+// retrying cannot help); storage faults are returned so that Lambda retries.
 func (h *Handler) Prewarm(ctx context.Context, key string) error {
 	start := time.Now()
 	log := h.log.With("key", key, "event", "created")
@@ -40,21 +42,31 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 	if err != nil {
 		return h.eventFailed(log, err)
 	}
-	var todo []size.Size
-	for _, s := range h.allowed.Sizes() {
-		old, had := existing[s]
-		wanted := had || slices.Contains(h.opt.PrewarmSizes, s)
-		fresh := had && orig.ETag != "" && old.Metadata[MetaSourceETag] == orig.ETag
-		if wanted && !fresh {
-			todo = append(todo, s)
+	var todo []Target
+	var stale []variantpath.Variant // fresh, but replaced by this original: invalidated again
+	for _, f := range variantpath.Formats {
+		for _, s := range h.allowed.Sizes() {
+			vp := variantpath.Variant{Format: f, Size: s, Path: path}
+			old, had := existing[vp]
+			wanted := had || (slices.Contains(h.opt.PrewarmSizes, s) && slices.Contains(h.opt.PrewarmFormats, f))
+			fresh := had && orig.ETag != "" && old.Metadata[MetaSourceETag] == orig.ETag
+			switch {
+			case wanted && !fresh:
+				todo = append(todo, Target{Size: s, Format: f})
+			case fresh && old.Metadata[MetaReplaced] != "":
+				stale = append(stale, vp)
+			}
 		}
 	}
 	if len(todo) == 0 {
-		log.Info("variants made", "made", 0, "reason", "every variant is up to date", "ms", ms(time.Since(start)))
+		if err := h.invalidate(ctx, stale); err != nil {
+			return h.eventFailed(log, err)
+		}
+		log.Info("variants made", "made", 0, "reason", "every variant is up to date", "invalidated", len(stale), "ms", ms(time.Since(start)))
 		return nil
 	}
 
-	res, err := h.opt.Resizer.Make(orig.Body, Job{Targets: TargetsOf(variantpath.Original, todo...)})
+	res, err := h.opt.Resizer.Make(orig.Body, Job{Targets: todo})
 	vs := res.Variants
 	if err != nil {
 		// The new original cannot be read: its variants, if any, show the old image. Remove
@@ -63,20 +75,22 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 		log.Warn("unreadable upload: removing its variants", "reason", err.Error(), "status", code, "bytes_in", len(orig.Body))
 		return h.removeVariants(ctx, path, existing, log)
 	}
-	var replaced []size.Size
+	replaced := stale
 	out := 0
 	for _, v := range vs {
-		old, had := existing[v.Target.Size]
+		vp := variantpath.Variant{Format: v.Target.Format, Size: v.Target.Size, Path: path}
+		vp.Format = vp.Fmt() // "" is Original, as existing's keys spell it
+		old, had := existing[vp]
 		if err := h.replace(ctx, path, v, orig.ETag, old); err != nil {
 			return h.eventFailed(log, err)
 		}
-		h.lru.remove(variantpath.Variant{Size: v.Target.Size, Path: path}.Key())
+		h.lru.remove(vp.Key())
 		if had {
-			replaced = append(replaced, v.Target.Size)
+			replaced = append(replaced, vp)
 		}
 		out += len(v.Body)
 	}
-	if err := h.invalidate(ctx, path, replaced); err != nil {
+	if err := h.invalidate(ctx, replaced); err != nil {
 		return h.eventFailed(log, err)
 	}
 	log.Info("variants made", "made", len(vs), "replaced", len(replaced), "bytes_in", len(orig.Body),
@@ -105,56 +119,79 @@ func (h *Handler) Remove(ctx context.Context, key string) error {
 	if err != nil {
 		return h.eventFailed(log, err)
 	}
+	if len(existing) == 0 && h.opt.Invalidator != nil {
+		// Nothing is left to delete: this is a retry of a removal whose first attempt deleted
+		// the variants and then failed to invalidate them, or a duplicate event. Which paths
+		// the edge still holds cannot be known any more, so every path the key can have is
+		// invalidated, still exact (4 per size: three formats and the viewer's path).
+		all := h.variantsOf(path)
+		if err := h.invalidate(ctx, all); err != nil {
+			return h.eventFailed(log, err)
+		}
+		log.Info("variants removed", "removed", 0, "reason", "none left: every path invalidated again", "paths", len(InvalidationPaths(all)))
+		return nil
+	}
 	return h.removeVariants(ctx, path, existing, log)
 }
 
-func (h *Handler) removeVariants(ctx context.Context, path string, existing map[size.Size]*Object, log *slog.Logger) error {
-	var gone []size.Size
-	for _, s := range h.allowed.Sizes() {
-		if _, had := existing[s]; !had {
+func (h *Handler) removeVariants(ctx context.Context, path string, existing map[variantpath.Variant]*Object, log *slog.Logger) error {
+	var gone []variantpath.Variant
+	for _, vp := range h.variantsOf(path) {
+		if _, had := existing[vp]; !had {
 			continue
 		}
-		key := variantpath.Variant{Size: s, Path: path}.Key()
-		if err := h.opt.Variants.Delete(ctx, key); err != nil {
+		if err := h.opt.Variants.Delete(ctx, vp.Key()); err != nil {
 			return h.eventFailed(log, storageErr("delete variant", err))
 		}
-		h.lru.remove(key)
-		gone = append(gone, s)
+		h.lru.remove(vp.Key())
+		gone = append(gone, vp)
 	}
-	if err := h.invalidate(ctx, path, gone); err != nil {
+	if err := h.invalidate(ctx, gone); err != nil {
 		return h.eventFailed(log, err)
 	}
 	log.Info("variants removed", "removed", len(gone))
 	return nil
 }
 
-// existing finds the variants of path that are stored now, one HEAD per allowed size.
-func (h *Handler) existing(ctx context.Context, path string) (map[size.Size]*Object, error) {
-	found := map[size.Size]*Object{}
-	for _, s := range h.allowed.Sizes() {
-		obj, err := h.opt.Variants.Head(ctx, variantpath.Variant{Size: s, Path: path}.Key())
+// variantsOf is every variant path may have: each format at each allowed size.
+func (h *Handler) variantsOf(path string) []variantpath.Variant {
+	var vps []variantpath.Variant
+	for _, f := range variantpath.Formats {
+		for _, s := range h.allowed.Sizes() {
+			vps = append(vps, variantpath.Variant{Format: f, Size: s, Path: path})
+		}
+	}
+	return vps
+}
+
+// existing finds the variants of path that are stored now, one HEAD per format and size.
+func (h *Handler) existing(ctx context.Context, path string) (map[variantpath.Variant]*Object, error) {
+	found := map[variantpath.Variant]*Object{}
+	for _, vp := range h.variantsOf(path) {
+		obj, err := h.opt.Variants.Head(ctx, vp.Key())
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return nil, storageErr("head variant", err)
 		}
-		found[s] = obj
+		found[vp] = obj
 	}
 	return found, nil
 }
 
 // replace writes v over exactly the variant that was seen (If-Match its ETag), or only where
 // none exists (If-None-Match). When another writer got there first, what it wrote is checked:
-// made from this original, it stays; made from an older one, it is replaced in turn.
+// made from this original, it stays; made from an older one, it is replaced in turn. A write
+// over an older variant records MetaReplaced.
 func (h *Handler) replace(ctx context.Context, path string, v Variant, sourceETag string, seen *Object) error {
-	key := variantpath.Variant{Size: v.Target.Size, Path: path}.Key()
+	key := variantpath.Variant{Format: v.Target.Format, Size: v.Target.Size, Path: path}.Key()
 	for range 3 {
 		cond := Cond{IfNoneMatch: true}
 		if seen != nil {
 			cond = Cond{IfMatch: seen.ETag}
 		}
-		err := h.put(ctx, path, v, sourceETag, cond)
+		err := h.put(ctx, path, v, sourceETag, cond, seen != nil)
 		if !errors.Is(err, ErrPrecondition) {
 			return err
 		}
@@ -173,15 +210,35 @@ func (h *Handler) replace(ctx context.Context, path string, v Variant, sourceETa
 	return fmt.Errorf("put %s: %w: kept losing races with other writers", key, errStorage)
 }
 
-// invalidate purges the CDN paths of path's variants at sizes, in one call.
-func (h *Handler) invalidate(ctx context.Context, path string, sizes []size.Size) error {
-	if h.opt.Invalidator == nil || len(sizes) == 0 {
+// InvalidationPaths are the CDN paths of variants, exact (no wildcard), in one list without
+// repeats. CloudFront's cache key is the path after the viewer-request function has rewritten
+// it, so each variant's origin path (edge.Request.OriginPath: one per format) is named; AWS
+// also asks for the viewer's own path when a function rewrites the URI
+// (docs/EDGE.md), which is named once per size: it is what a distribution cached before the
+// function was attached. Per replaced original: one path per variant replaced plus one per
+// size replaced.
+func InvalidationPaths(vps []variantpath.Variant) []string {
+	var paths []string
+	seen := map[string]bool{}
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			paths = append(paths, p)
+		}
+	}
+	for _, vp := range vps {
+		add(edge.Request{Format: vp.Fmt(), Size: vp.Size, Key: vp.Path}.OriginPath())
+		add(variantpath.Variant{Size: vp.Size, Path: vp.Path}.URLPath())
+	}
+	return paths
+}
+
+// invalidate purges the CDN paths of vps, in one call.
+func (h *Handler) invalidate(ctx context.Context, vps []variantpath.Variant) error {
+	if h.opt.Invalidator == nil || len(vps) == 0 {
 		return nil
 	}
-	paths := make([]string, len(sizes))
-	for i, s := range sizes {
-		paths[i] = variantpath.Variant{Size: s, Path: path}.URLPath()
-	}
+	paths := InvalidationPaths(vps)
 	if err := h.opt.Invalidator.Invalidate(ctx, paths); err != nil {
 		return fmt.Errorf("invalidate %d paths: %w", len(paths), err)
 	}

@@ -37,6 +37,7 @@ type cdnRecorder struct {
 	mu    sync.Mutex
 	calls [][]string // the paths of each invalidation
 	dist  []string
+	fail  int // the next fail calls are refused (403 AccessDenied, which is not retried)
 }
 
 func (c *cdnRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -55,6 +56,14 @@ func (c *cdnRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.mu.Lock()
+	if c.fail > 0 {
+		c.fail--
+		c.mu.Unlock()
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(403)
+		io.WriteString(w, `<?xml version="1.0"?><ErrorResponse xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>denied</Message></Error><RequestId>r1</RequestId></ErrorResponse>`)
+		return
+	}
 	c.calls = append(c.calls, batch.Paths.Items.Path)
 	c.dist = append(c.dist, strings.Split(r.URL.Path, "/")[3])
 	c.mu.Unlock()
@@ -141,7 +150,7 @@ func TestReplaceRebuildsEveryExistingSizeAndInvalidatesThem(t *testing.T) {
 		t.Fatalf("a first upload invalidated %v", got)
 	}
 	for _, s := range []string{"800x600", "400x300", "100x100"} {
-		if c := centre(t, srv.Get(t, s+"/"+lcPath)); c[0] < 180 || c[2] > 40 {
+		if c := centre(t, srv.Get(t, "original/"+s+"/"+lcPath)); c[0] < 180 || c[2] > 40 {
 			t.Fatalf("%s before: centre %v, want red", s, c)
 		}
 	}
@@ -152,11 +161,11 @@ func TestReplaceRebuildsEveryExistingSizeAndInvalidatesThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"800x600", "400x300", "100x100"} {
-		if c := centre(t, srv.Get(t, s+"/"+lcPath)); c[2] < 180 || c[0] > 40 {
+		if c := centre(t, srv.Get(t, "original/"+s+"/"+lcPath)); c[2] < 180 || c[0] > 40 {
 			t.Errorf("%s after replace: centre %v, want blue", s, c)
 		}
 	}
-	if _, err := srv.Head("200x150/" + lcPath); err == nil {
+	if _, err := srv.Head("original/200x150/" + lcPath); err == nil {
 		t.Error("200x150 was never asked for nor pre-warmed, yet it was made")
 	}
 	// The in-process cache follows too.
@@ -164,7 +173,7 @@ func TestReplaceRebuildsEveryExistingSizeAndInvalidatesThem(t *testing.T) {
 		t.Errorf("served after replace: centre %v, want blue", c)
 	}
 	inv := cdn.invalidations()
-	want := []string{"/800x600/shop/red%20shoe+1.jpg", "/400x300/shop/red%20shoe+1.jpg", "/100x100/shop/red%20shoe+1.jpg"}
+	want := redShoePaths
 	if len(inv) != 1 || !sameSet(inv[0], want) {
 		t.Errorf("invalidations %v, want one call with %v", inv, want)
 	}
@@ -172,13 +181,60 @@ func TestReplaceRebuildsEveryExistingSizeAndInvalidatesThem(t *testing.T) {
 		t.Errorf("distribution %q", cdn.dist[0])
 	}
 
-	// A retry of the same event makes nothing and invalidates nothing.
-	before := srv.Get(t, "800x600/"+lcPath)
+	// A retry of the same event makes nothing, and invalidates the same paths again: it
+	// cannot know whether the first attempt's invalidation went through.
+	before := srv.Get(t, "original/800x600/"+lcPath)
 	if err := h.Prewarm(ctx, lcKey); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(before, srv.Get(t, "800x600/"+lcPath)) || len(cdn.invalidations()) != 1 {
-		t.Error("a retry rewrote variants or invalidated again")
+	if !bytes.Equal(before, srv.Get(t, "original/800x600/"+lcPath)) {
+		t.Error("a retry rewrote variants")
+	}
+	if inv := cdn.invalidations(); len(inv) != 2 || !sameSet(inv[1], want) {
+		t.Errorf("retry invalidated %v, want %v again", inv[1:], want)
+	}
+}
+
+// redShoePaths are the CDN paths of the red shoe's variants after redShoeUploaded: the
+// pre-warmed sizes in the original's format and WebP, the visitor's 100x100 in the original's
+// format, each under its origin path, plus each size's viewer path.
+var redShoePaths = []string{
+	"/original/800x600/shop/red~20shoe~2B1.jpg", "/webp/800x600/shop/red~20shoe~2B1.jpg", "/800x600/shop/red%20shoe+1.jpg",
+	"/original/400x300/shop/red~20shoe~2B1.jpg", "/webp/400x300/shop/red~20shoe~2B1.jpg", "/400x300/shop/red%20shoe+1.jpg",
+	"/original/100x100/shop/red~20shoe~2B1.jpg", "/100x100/shop/red%20shoe+1.jpg",
+}
+
+// The known bug of the first lifecycle: an invalidation fails, the event is retried, every
+// variant is fresh by then, and nothing is invalidated: the edge kept the old picture. The
+// retry now invalidates what the first attempt replaced.
+func TestRetryAfterAFailedInvalidationStillInvalidates(t *testing.T) {
+	srv, h, cdn := redShoeUploaded(t)
+	ctx := context.Background()
+	srv.Put(t, lcKey, solidJPEG(t, color.RGBA{0, 0, 200, 255}))
+	cdn.mu.Lock()
+	cdn.fail = 1
+	cdn.mu.Unlock()
+	if err := h.Prewarm(ctx, lcKey); err == nil {
+		t.Fatal("Prewarm succeeded although its invalidation failed")
+	}
+	if c := centre(t, srv.Get(t, "original/800x600/"+lcPath)); c[2] < 180 {
+		t.Fatalf("variant not replaced on the first attempt: centre %v", c)
+	}
+	if err := h.Prewarm(ctx, lcKey); err != nil {
+		t.Fatal(err)
+	}
+	if inv := cdn.invalidations(); len(inv) != 1 || !sameSet(inv[0], redShoePaths) {
+		t.Errorf("retry invalidated %v, want %v", inv, redShoePaths)
+	}
+	// A variant first made from the new original (no replace) is not invalidated.
+	if w := serve(h, "/200x150/shop/red%20shoe+1.jpg"); w.Code != 200 {
+		t.Fatal(w.Code)
+	}
+	if err := h.Prewarm(ctx, lcKey); err != nil {
+		t.Fatal(err)
+	}
+	if inv := cdn.invalidations(); len(inv) != 2 || !sameSet(inv[1], redShoePaths) {
+		t.Errorf("second retry invalidated %v, want %v", inv[1:], redShoePaths)
 	}
 }
 
@@ -199,14 +255,14 @@ func TestDeleteRemovesEveryVariant(t *testing.T) {
 			t.Errorf("%s survived the deletion of its original", k)
 		}
 	}
-	if _, err := srv.Head("800x600/other.jpg"); err != nil {
+	if _, err := srv.Head("original/800x600/other.jpg"); err != nil {
 		t.Errorf("another original's variant was removed: %v", err)
 	}
 	if w := serve(h, "/800x600/shop/red%20shoe+1.jpg"); w.Code != 404 {
 		t.Errorf("GET after delete: %d, want 404", w.Code)
 	}
 	inv := cdn.invalidations()
-	want := []string{"/800x600/shop/red%20shoe+1.jpg", "/400x300/shop/red%20shoe+1.jpg", "/100x100/shop/red%20shoe+1.jpg"}
+	want := redShoePaths
 	if len(inv) != 1 || !sameSet(inv[0], want) {
 		t.Errorf("invalidations %v, want one call with %v", inv, want)
 	}
@@ -220,7 +276,7 @@ func TestRemoveOfAnOriginalThatIsBackPrewarms(t *testing.T) {
 	if err := h.Remove(context.Background(), lcKey); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.Head("800x600/" + lcPath); err != nil {
+	if _, err := srv.Head("original/800x600/" + lcPath); err != nil {
 		t.Errorf("variant missing after a stale removal event: %v", err)
 	}
 }
@@ -280,10 +336,10 @@ func TestRacingWritersOneVariantNoError(t *testing.T) {
 			t.Errorf("writer %d: %d", i, c)
 		}
 	}
-	checkImage(t, srv.Get(t, "800x600/race.jpg"), "jpeg", 800, 600)
+	checkImage(t, srv.Get(t, "original/800x600/race.jpg"), "jpeg", 800, 600)
 	n := 0
 	for _, k := range srv.Keys(t) {
-		if strings.HasPrefix(k, "800x600/") {
+		if strings.HasPrefix(k, "original/800x600/") {
 			n++
 		}
 	}
@@ -358,7 +414,7 @@ func TestRequestLogLineCarriesEMF(t *testing.T) {
 		got = append(got, v)
 	}
 	m := got[0]
-	if m.Msg != "request" || m.Key != "800x600/a.jpg" || m.Cache != "made" || m.Status != 200 || m.BytesIn == 0 || m.Out == 0 {
+	if m.Msg != "request" || m.Key != "original/800x600/a.jpg" || m.Cache != "made" || m.Status != 200 || m.BytesIn == 0 || m.Out == 0 {
 		t.Errorf("miss line %+v", m)
 	}
 	if len(m.Aws.CloudWatchMetrics) != 1 || m.Aws.Timestamp == 0 {
@@ -404,4 +460,44 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// The same bug on deletion: the first attempt deletes every variant and its invalidation fails;
+// the retry finds nothing to delete, and must still invalidate (every path the key can have).
+func TestRetryAfterAFailedDeleteInvalidationStillInvalidates(t *testing.T) {
+	srv, h, cdn := redShoeUploaded(t)
+	ctx := context.Background()
+	srv.Delete(t, lcKey)
+	cdn.mu.Lock()
+	cdn.fail = 1
+	cdn.mu.Unlock()
+	if err := h.Remove(ctx, lcKey); err == nil {
+		t.Fatal("Remove succeeded although its invalidation failed")
+	}
+	for _, k := range srv.Keys(t) {
+		if strings.HasSuffix(k, lcPath) {
+			t.Fatalf("%s survived the first attempt", k)
+		}
+	}
+	if err := h.Remove(ctx, lcKey); err != nil {
+		t.Fatal(err)
+	}
+	inv := cdn.invalidations()
+	if len(inv) != 1 {
+		t.Fatalf("retry made %d invalidations, want 1", len(inv))
+	}
+	for _, p := range redShoePaths {
+		if !slices.Contains(inv[0], p) {
+			t.Errorf("retry did not invalidate %s (got %v)", p, inv[0])
+		}
+	}
+	// Every format at every allowed size (4 here), plus each size's viewer path: exact, no wildcard.
+	if len(inv[0]) != 4*3+4 {
+		t.Errorf("retry invalidated %d paths, want 16: %v", len(inv[0]), inv[0])
+	}
+	for _, p := range inv[0] {
+		if strings.Contains(p, "*") {
+			t.Errorf("wildcard path %q", p)
+		}
+	}
 }

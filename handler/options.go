@@ -10,6 +10,7 @@ func OptionsFrom(cfg config.Config) Options {
 		OriginalsPrefix: cfg.OriginalsPrefix,
 		Sizes:           cfg.Sizes,
 		PrewarmSizes:    cfg.PrewarmSizes,
+		PrewarmFormats:  cfg.PrewarmFormats,
 		CacheControl:    cfg.CacheControl,
 		ErrorCache:      cfg.ErrorCacheControl,
 		LRUBytes:        cfg.LRUBytes,

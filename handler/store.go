@@ -15,6 +15,11 @@ type Object struct {
 // made from, so that a stale variant can be recognised.
 const MetaSourceETag = "source-etag"
 
+// MetaReplaced marks a variant written over one made from an older original: its CDN paths
+// had to be invalidated. A retry of the upload event, which finds the variant fresh, still
+// invalidates them (the first attempt's invalidation may be what failed).
+const MetaReplaced = "replaced"
+
 // Cond makes a Put conditional, so that concurrent writers never clobber each other.
 type Cond struct {
 	IfNoneMatch bool   // write only if the key does not exist (If-None-Match: *)

@@ -28,16 +28,29 @@ type made struct {
 // the original, with concurrent misses for one key sharing one decode and one write.
 func (h *Handler) variant(ctx context.Context, vp variantpath.Variant, rl *requestLog) (*cached, error) {
 	key := vp.Key()
-	if v, ok := h.lru.get(key); ok {
-		rl.from = fromLRU
-		return v, nil
-	}
 	start := time.Now()
+	if v, ok := h.lru.get(key); ok {
+		// The LRU saves the body's transfer and hashing, not the round trip: a HEAD checks
+		// that the bucket still holds what was cached. Keying the LRU by the original's ETag
+		// would cost the same round trip (a HEAD of the original) and say less: the variant's
+		// own ETag changes whenever anything rewrites or deletes it. Without the check a warm
+		// process would hand CloudFront a replaced picture, which it would keep for a year.
+		cur, err := h.opt.Variants.Head(ctx, key)
+		rl.fetch = time.Since(start)
+		if err == nil && cur.ETag != "" && cur.ETag == v.storeETag {
+			rl.from = fromLRU
+			return v, nil
+		}
+		h.lru.remove(key)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, storageErr("head variant", err)
+		}
+	}
 	obj, err := h.opt.Variants.Get(ctx, key)
 	rl.fetch = time.Since(start)
 	if err == nil {
 		rl.from = fromBucket
-		v := newCached(obj.Body, obj.ContentType)
+		v := newCached(obj.Body, obj.ContentType, obj.ETag)
 		h.lru.add(key, v)
 		return v, nil
 	}
@@ -85,29 +98,39 @@ func (h *Handler) make(ctx context.Context, vp variantpath.Variant) (*made, erro
 	}
 	m.bytesIn = len(orig.Body)
 	start = time.Now()
-	res, err := h.opt.Resizer.Make(orig.Body, Job{Targets: TargetsOf(variantpath.Original, vp.Size)})
+	res, err := h.opt.Resizer.Make(orig.Body, Job{Targets: TargetsOf(vp.Fmt(), vp.Size)})
 	vs := res.Variants
 	m.transform = time.Since(start)
 	if err != nil {
 		return nil, err
 	}
 	start = time.Now()
-	err = h.put(ctx, vp.Path, vs[0], orig.ETag, Cond{IfNoneMatch: true})
+	err = h.put(ctx, vp.Path, vs[0], orig.ETag, Cond{IfNoneMatch: true}, false)
 	m.store = time.Since(start)
 	if err != nil && !errors.Is(err, ErrPrecondition) {
 		return nil, err
 	}
-	// A lost race means another writer stored this variant a moment ago: serve ours, keep theirs.
-	m.v = newCached(vs[0].Body, vs[0].ContentType)
-	h.lru.add(vp.Key(), m.v)
+	// A lost race means another writer stored this variant a moment ago: serve ours, keep theirs
+	// (and cache neither: the LRU holds only what it can check against the bucket).
+	m.v = newCached(vs[0].Body, vs[0].ContentType, "")
+	if err == nil {
+		if cur, herr := h.opt.Variants.Head(ctx, vp.Key()); herr == nil && cur.ETag != "" {
+			m.v.storeETag = cur.ETag
+			h.lru.add(vp.Key(), m.v)
+		}
+	}
 	return m, nil
 }
 
-// put writes one variant with the ETag of the original it was made from.
-func (h *Handler) put(ctx context.Context, path string, v Variant, sourceETag string, cond Cond) error {
-	obj := &Object{Body: v.Body, ContentType: v.ContentType, CacheControl: h.opt.CacheControl}
+// put writes one variant with the ETag of the original it was made from, and MetaReplaced
+// when it replaces a variant of an older original.
+func (h *Handler) put(ctx context.Context, path string, v Variant, sourceETag string, cond Cond, replaced bool) error {
+	obj := &Object{Body: v.Body, ContentType: v.ContentType, CacheControl: h.opt.CacheControl, Metadata: map[string]string{}}
 	if sourceETag != "" {
-		obj.Metadata = map[string]string{MetaSourceETag: sourceETag}
+		obj.Metadata[MetaSourceETag] = sourceETag
 	}
-	return storageErr("put variant", h.opt.Variants.Put(ctx, variantpath.Variant{Size: v.Target.Size, Path: path}.Key(), obj, cond))
+	if replaced {
+		obj.Metadata[MetaReplaced] = "true"
+	}
+	return storageErr("put variant", h.opt.Variants.Put(ctx, variantpath.Variant{Format: v.Target.Format, Size: v.Target.Size, Path: path}.Key(), obj, cond))
 }

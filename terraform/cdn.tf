@@ -38,8 +38,11 @@ resource "aws_cloudfront_origin_access_control" "origin" {
   signing_protocol                  = "sigv4"
 }
 
-# The cache key is the path and nothing else: /<W>x<H>/<path> names exactly one variant, so
-# query strings, headers and cookies would only split the cache (and open it to cache busting).
+# The cache key is the path and nothing else: the origin path the viewer-request function writes
+# (/<format>/<W>x<H>/<~XX key>) names exactly one variant, so query strings, headers and
+# cookies would only split the cache (and open it to cache busting). max_ttl lets CloudFront keep
+# a variant for CACHE_CONTROL's s-maxage (a year) while browsers revalidate after its max-age;
+# a replace reaches CloudFront by invalidation (terraform/wiring_test.go checks the two agree).
 resource "aws_cloudfront_cache_policy" "path_only" {
   name        = "${var.name}-path-only"
   comment     = "Image variants: cache key is the URL path only"
@@ -134,6 +137,11 @@ resource "aws_cloudfront_distribution" "cdn" {
     compress                 = false # JPEG/PNG/WebP/AVIF are compressed already
     cache_policy_id          = aws_cloudfront_cache_policy.path_only.id
     origin_request_policy_id = aws_cloudfront_origin_request_policy.nothing_from_viewer.id
+
+    function_association {
+      event_type   = "viewer-request"
+      function_arn = aws_cloudfront_function.viewer_request.arn
+    }
   }
 
   # Errors are kept briefly: a 404 for an original that is uploaded a moment later, or a 503
@@ -190,4 +198,31 @@ resource "aws_lambda_permission" "cloudfront_invokes_function" {
   principal                = "cloudfront.amazonaws.com"
   source_arn               = aws_cloudfront_distribution.cdn.arn
   invoked_via_function_url = true
+}
+
+# ---- the viewer-request function (edge/viewer-request.js, docs/EDGE.md) ----------------------
+# Picks the format from Accept or ?format=, rewrites the path into the origin path (format token,
+# size, key in unreserved characters only, so that origin access control signs what the
+# function URL verifies), and answers 400 for junk before it reaches, or bills, the origin. It
+# runs before the cache lookup: the rewritten path is the cache key (at most three entries per
+# URL), so the cache policy stays path-only. The allowlist is substituted into the file by the
+# same literal replacement the node tests make (terraform/wiring_test.go checks it).
+
+locals {
+  viewer_request_code = replace(file("${path.module}/../edge/viewer-request.js"), "__ALLOWED_SIZES__", join(",", var.sizes))
+}
+
+resource "aws_cloudfront_function" "viewer_request" {
+  name    = "${var.name}-viewer-request"
+  runtime = "cloudfront-js-2.0"
+  comment = "Format from Accept or ?format=, origin path of unreserved characters, 400 for junk"
+  publish = true
+  code    = local.viewer_request_code
+
+  lifecycle {
+    precondition {
+      condition     = length(local.viewer_request_code) <= 10240
+      error_message = "The viewer-request function is over CloudFront Functions' 10 KB limit."
+    }
+  }
 }

@@ -2,7 +2,8 @@
 #
 #   prefix                   origin              prewarm
 #   <originals_prefix>*      read                read
-#   <W>x<H>/* per size       read, write         read, write, delete
+#   original/* webp/* avif/* read, write         read, write, delete
+#   (variants: <format>/<W>x<H>/<path>, one prefix per format whatever the sizes)
 #   ListBucket on the bucket only for those prefixes, so that a missing key is S3's 404
 #                            (NoSuchKey), not its 403: without s3:ListBucket S3 hides whether a
 #                            key exists and the service would answer 500 instead of 404, and a
@@ -11,16 +12,16 @@
 # Nothing else in the bucket is readable or writable by either function.
 #
 # tfsec reports the object ARNs below as "wildcarded resources" (aws-iam-no-policy-wildcards).
-# The "*" is the key under one prefix (originals/*, <W>x<H>/*) or the streams of one log group
+# The "*" is the key under one prefix (originals/*, webp/*) or the streams of one log group
 # (<log group arn>:*): object and stream names are not known in advance, and the prefix is the
 # boundary. Those statements carry an inline ignore; no action is wildcarded.
 
 locals {
   originals_object_arn = "${aws_s3_bucket.images.arn}/${var.originals_prefix}*"
-  variant_object_arns  = [for s in var.sizes : "${aws_s3_bucket.images.arn}/${s}/*"]
+  variant_object_arns  = [for f in local.variant_prefixes : "${aws_s3_bucket.images.arn}/${f}*"]
   # Values of s3:prefix that ListBucket (ListObjectsV2, and S3's own existence check behind a
   # GetObject/HeadObject of a missing key) may use.
-  listable_prefixes = concat(["${var.originals_prefix}*"], [for s in var.sizes : "${s}/*"])
+  listable_prefixes = concat(["${var.originals_prefix}*"], [for f in local.variant_prefixes : "${f}*"])
 }
 
 data "aws_iam_policy_document" "lambda_assume" {

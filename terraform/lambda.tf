@@ -142,6 +142,7 @@ resource "aws_lambda_function" "prewarm" {
       ORIGINALS_PREFIX  = var.originals_prefix
       SIZES             = join(",", var.sizes)
       PREWARM_SIZES     = join(",", local.prewarm_sizes)
+      PREWARM_FORMATS   = join(",", var.prewarm_formats)
       JPEG_QUALITY      = tostring(var.jpeg_quality)
       CACHE_CONTROL     = var.cache_control
       MAX_SOURCE_BYTES  = tostring(var.max_source_bytes)

@@ -41,6 +41,10 @@ locals {
   prewarm_function_name = "${var.name}-prewarm"
   topic_name            = "${var.name}-originals"
 
+  # Variants live under one prefix per format (handler/variantpath: <format>/<W>x<H>/<path>),
+  # whatever the sizes: IAM, ListBucket and the version expiry name these three.
+  variant_prefixes = ["original/", "webp/", "avif/"]
+
   # Where `make package` writes the zips (one per function).
   origin_zip  = "${path.module}/../build/origin.zip"
   prewarm_zip = "${path.module}/../build/prewarm.zip"

@@ -1,5 +1,6 @@
 # Two private buckets:
-#   images     originals under var.originals_prefix, variants under <W>x<H>/ (one prefix per size)
+#   images     originals under var.originals_prefix, variants under original/, webp/, avif/
+#              (<format>/<W>x<H>/<path>, handler/variantpath)
 #   artifacts  the function zips (45-60 MB each, above Lambda's 50 MB direct-upload limit)
 
 # ---- Image bucket ---------------------------------------------------------------------------
@@ -84,14 +85,14 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
   # Each variant prefix: every rebuild and every delete of an original leaves a noncurrent
   # version of each variant; none of them is worth keeping.
   dynamic "rule" {
-    for_each = var.sizes
+    for_each = local.variant_prefixes
 
     content {
-      id     = "expire-superseded-variants-${rule.value}"
+      id     = "expire-superseded-variants-${trimsuffix(rule.value, "/")}"
       status = "Enabled"
 
       filter {
-        prefix = "${rule.value}/"
+        prefix = rule.value
       }
 
       noncurrent_version_expiration {

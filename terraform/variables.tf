@@ -81,6 +81,17 @@ variable "prewarm_sizes" {
   default     = null
 }
 
+variable "prewarm_formats" {
+  description = "PREWARM_FORMATS: formats (original, webp, avif) made at every pre-warm size as soon as an original is uploaded, from one decode. AVIF is made on a viewer's first request unless listed (docs/PERFORMANCE.md has its cost)."
+  type        = list(string)
+  default     = ["original", "webp"]
+
+  validation {
+    condition     = length(var.prewarm_formats) > 0 && alltrue([for f in var.prewarm_formats : contains(["original", "webp", "avif"], f)]) && length(distinct(var.prewarm_formats)) == length(var.prewarm_formats)
+    error_message = "prewarm_formats: one or more of original, webp, avif, each once."
+  }
+}
+
 variable "jpeg_quality" {
   description = "JPEG_QUALITY: quality of JPEG variants, 1..100."
   type        = number
@@ -93,9 +104,9 @@ variable "jpeg_quality" {
 }
 
 variable "cache_control" {
-  description = "CACHE_CONTROL: Cache-Control of every 200/304 (variants are immutable per URL; a changed original is invalidated by the pre-warm function)."
+  description = "CACHE_CONTROL: Cache-Control of every 200/304: browsers revalidate after max-age (a 304 from CloudFront), CloudFront keeps a variant for s-maxage until the pre-warm function invalidates it when its original changes."
   type        = string
-  default     = "public, max-age=31536000, immutable"
+  default     = "public, max-age=300, s-maxage=31536000"
 }
 
 variable "error_cache_control" {

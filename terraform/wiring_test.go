@@ -19,6 +19,7 @@ package terraform_test
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -41,6 +42,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"github.com/imgorigin/imgorigin/handler/config"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
 // The zips `make package` writes, relative to this directory.
@@ -56,7 +58,7 @@ var vipsVars = []string{"VIPSHOME", "VIPS_BLOCK_UNTRUSTED", "VIPS_CONCURRENCY"}
 //   - S3_PATH_STYLE: for local S3-compatible servers only, never on AWS.
 //   - CLOUDFRONT_DISTRIBUTION_ID: prewarm only (it invalidates; origin -> distribution -> origin
 //     would be a cycle).
-//   - PREWARM_SIZES: prewarm only (origin does not pre-warm; config defaults it to SIZES).
+//   - PREWARM_SIZES, PREWARM_FORMATS: prewarm only (origin does not pre-warm).
 //   - ERROR_CACHE_CONTROL: origin only (prewarm answers no HTTP requests).
 //   - LRU_TTL: origin only (prewarm runs with LRU_BYTES=0, no in-process cache).
 //   - WORK_TIMEOUT: origin only (it bounds a shared miss; prewarm serves none), below the
@@ -68,7 +70,7 @@ var wantEnv = map[string][]string{
 		config.EnvMaxSourceBytes, config.EnvMaxSourcePixels, config.EnvMaxFrames, config.EnvWorkTimeout,
 	},
 	"prewarm": {
-		config.EnvBucket, config.EnvOriginalsPrefix, config.EnvSizes, config.EnvPrewarmSizes,
+		config.EnvBucket, config.EnvOriginalsPrefix, config.EnvSizes, config.EnvPrewarmSizes, config.EnvPrewarmFormats,
 		config.EnvJPEGQuality, config.EnvCacheControl, config.EnvLRUBytes, config.EnvMaxSourceBytes,
 		config.EnvMaxSourcePixels, config.EnvMaxFrames, config.EnvDistributionID,
 	},
@@ -421,6 +423,8 @@ func functions() map[string]function.Function {
 		"split":            stdlib.SplitFunc,
 		"tostring":         tostring,
 		"file":             fake("file"),
+		"replace":          stdlib.ReplaceFunc,
+		"trimsuffix":       stdlib.TrimSuffixFunc,
 		"filebase64sha256": fake("filebase64sha256"),
 		"filemd5":          fake("filemd5"),
 	}
@@ -1108,9 +1112,10 @@ func checkIAM(m *module) problems {
 	sizes, _ := asStrings(sizesV)
 	const bucket = "{{aws_s3_bucket.images.arn}}"
 	originals := bucket + "/" + prefix + "*"
+	_ = sizes // variants are under one prefix per format, whatever the sizes (variantpath)
 	wantListable := []string{prefix + "*"}
-	for _, s := range sizes {
-		wantListable = append(wantListable, s+"/*")
+	for _, f := range variantpath.Formats {
+		wantListable = append(wantListable, string(f)+"/*")
 	}
 	sort.Strings(wantListable)
 
@@ -1192,8 +1197,8 @@ func checkIAM(m *module) problems {
 		}
 		// Exactly: originals read-only, each variant prefix read/write (prewarm: and delete).
 		want := map[string][]string{originals: {"s3:GetObject"}}
-		for _, s := range sizes {
-			want[bucket+"/"+s+"/*"] = variantActions
+		for _, f := range variantpath.Formats {
+			want[bucket+"/"+string(f)+"/*"] = variantActions
 		}
 		for r, acts := range granted {
 			w, ok := want[r]
@@ -1851,8 +1856,10 @@ func checkLifecycle(m *module) problems {
 		if !kept {
 			p.add("%v: no rule expires noncurrent originals after var.noncurrent_version_expiration_days", showVars(vars))
 		}
-		// Variants: 1 day under each size's prefix.
-		for _, s := range sizes {
+		// Variants: 1 day under each format's prefix (variantpath's key layout).
+		_ = sizes
+		for _, f := range variantpath.Formats {
+			s := string(f)
 			found := false
 			for _, r := range rules {
 				if r.enabled && r.hasPrefix && r.prefix == s+"/" && !r.noncurrent.IsNull() && r.noncurrent.Equals(cty.NumberIntVal(1)).True() {
@@ -1863,6 +1870,134 @@ func checkLifecycle(m *module) problems {
 				p.add("%v: no enabled rule expires noncurrent versions under %s/ after 1 day", showVars(vars), s)
 			}
 		}
+	}
+	return p
+}
+
+// checkVariantCaching: var.cache_control (CACHE_CONTROL) makes browsers revalidate soon (a
+// max-age of at most an hour, never "immutable": a variant's URL keeps its name when its original
+// is replaced) and lets CloudFront keep a variant long (an s-maxage the cache policy's max_ttl
+// does not cut, at least a day).
+func checkVariantCaching(m *module) problems {
+	var p problems
+	v, err := m.varDefault("cache_control")
+	cc, _ := asString(v)
+	if err != nil || cc == "" {
+		p.add("var.cache_control: %v", err)
+		return p
+	}
+	num := func(re string) int64 {
+		mt := regexp.MustCompile(re).FindStringSubmatch(cc)
+		if mt == nil {
+			return -1
+		}
+		n, _ := strconv.ParseInt(mt[1], 10, 64)
+		return n
+	}
+	maxAge, sMaxAge := num(`(?:^|[ ,])max-age=([0-9]+)`), num(`s-maxage=([0-9]+)`)
+	if strings.Contains(cc, "immutable") || maxAge < 0 || maxAge > 3600 {
+		p.add("var.cache_control %q: browsers must revalidate within an hour (max-age <= 3600, not immutable)", cc)
+	}
+	if sMaxAge < 86400 {
+		p.add("var.cache_control %q: want an s-maxage of at least a day for CloudFront", cc)
+	}
+	pol := m.ofType("aws_cloudfront_cache_policy")["path_only"]
+	if pol == nil {
+		p.add("no aws_cloudfront_cache_policy.path_only")
+		return p
+	}
+	mv, ok, err := m.attr(pol, "max_ttl")
+	if !ok || err != nil || !mv.IsKnown() || mv.Type() != cty.Number {
+		p.add("path_only: max_ttl unreadable (%v)", err)
+		return p
+	}
+	maxTTL, _ := mv.AsBigFloat().Int64()
+	if maxTTL < sMaxAge {
+		p.add("path_only: max_ttl %d cuts CACHE_CONTROL's s-maxage %d", maxTTL, sMaxAge)
+	}
+	return p
+}
+
+// checkViewerFunction: the CloudFront Function is the file edge/viewer-request.js with the
+// allowlist (var.sizes) substituted for its one placeholder, runtime cloudfront-js-2.0,
+// published, within the 10 KB limit, and associated with the default behaviour at
+// viewer-request.
+func checkViewerFunction(m *module) problems {
+	var p problems
+	fns := m.ofType("aws_cloudfront_function")
+	fn, ok := fns["viewer_request"]
+	if !ok || len(fns) != 1 {
+		p.add("want one aws_cloudfront_function.viewer_request, have %d", len(fns))
+		return p
+	}
+	if rt, err := m.str(fn, "runtime"); err != nil || rt != "cloudfront-js-2.0" {
+		p.add("viewer_request: runtime %q (%v), want cloudfront-js-2.0", rt, err)
+	}
+	if v, ok, err := m.attr(fn, "publish"); !ok || err != nil || v.Type() != cty.Bool || !v.True() {
+		p.add("viewer_request: publish must be true (an unpublished function cannot be associated)")
+	}
+	// The code, evaluated with the real file(): what CloudFront would run.
+	ctx := *m.ctx
+	ctx.Functions = maps.Clone(m.ctx.Functions)
+	ctx.Functions["file"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			b, err := os.ReadFile(filepath.Join(m.dir, args[0].AsString()))
+			return cty.StringVal(string(b)), err
+		},
+	})
+	codeAttr, ok := fn.Body.Attributes["code"]
+	if !ok {
+		p.add("viewer_request: no code")
+		return p
+	}
+	var codeExpr hclsyntax.Expression = codeAttr.Expr
+	if te, ok := codeAttr.Expr.(*hclsyntax.ScopeTraversalExpr); ok && te.Traversal.RootName() == "local" && len(te.Traversal) == 2 {
+		if a, ok := te.Traversal[1].(hcl.TraverseAttr); ok && m.locals[a.Name] != nil {
+			codeExpr = m.locals[a.Name]
+		}
+	}
+	v, diags := codeExpr.Value(&ctx)
+	if diags.HasErrors() || !v.IsKnown() || v.Type() != cty.String {
+		p.add("viewer_request: code does not evaluate: %v", diags)
+		return p
+	}
+	code := v.AsString()
+	src, err := os.ReadFile(filepath.Join(m.dir, "..", "edge", "viewer-request.js"))
+	if err != nil {
+		p.add("edge/viewer-request.js: %v", err)
+		return p
+	}
+	sizesV, _ := m.varDefault("sizes")
+	sizes, _ := asStrings(sizesV)
+	want := strings.Replace(string(src), "'__ALLOWED_SIZES__'", "'"+strings.Join(sizes, ",")+"'", 1)
+	if strings.Count(string(src), "__ALLOWED_SIZES__") != 1 || code != want {
+		p.add("viewer_request: code is not edge/viewer-request.js with the placeholder replaced by var.sizes (%s): %.120q", strings.Join(sizes, ","), code)
+	}
+	if len(code) > 10240 {
+		p.add("viewer_request: %d bytes, over CloudFront Functions' 10 KB", len(code))
+	}
+	// The association, in the default behaviour.
+	var associated bool
+	for _, d := range m.ofType("aws_cloudfront_distribution") {
+		for _, b := range d.Body.Blocks {
+			if b.Type != "default_cache_behavior" {
+				continue
+			}
+			for _, fa := range b.Body.Blocks {
+				if fa.Type != "function_association" {
+					continue
+				}
+				et, _ := m.str(fa, "event_type")
+				if et == "viewer-request" && m.refersTo(fa, "function_arn", "aws_cloudfront_function.viewer_request.arn") {
+					associated = true
+				}
+			}
+		}
+	}
+	if !associated {
+		p.add("default_cache_behavior has no function_association of aws_cloudfront_function.viewer_request.arn at viewer-request")
 	}
 	return p
 }
@@ -2233,6 +2368,14 @@ func TestWorkTimeoutIsBelowTheFunctionTimeout(t *testing.T) {
 
 func TestConcurrencyIsBounded(t *testing.T) { expectNone(t, checkConcurrency(load(t, "."))) }
 
+func TestViewerRequestFunctionIsAttached(t *testing.T) {
+	expectNone(t, checkViewerFunction(load(t, ".")))
+}
+
+func TestVariantsRevalidateInBrowsersAndStayAtTheEdge(t *testing.T) {
+	expectNone(t, checkVariantCaching(load(t, ".")))
+}
+
 func TestEdgeOptionsWAFAndOriginShield(t *testing.T) { expectNone(t, checkEdge(load(t, "."))) }
 
 func TestCDNLogsAreV2InUSEast1(t *testing.T) { expectNone(t, checkCDNLogs(load(t, "."))) }
@@ -2257,7 +2400,7 @@ func TestEvaluatorSeesThroughLocals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"{{aws_s3_bucket.images.arn}}/800x600/*", "{{aws_s3_bucket.images.arn}}/400x300/*", "{{aws_s3_bucket.images.arn}}/200x150/*"}
+	want := []string{"{{aws_s3_bucket.images.arn}}/original/*", "{{aws_s3_bucket.images.arn}}/webp/*", "{{aws_s3_bucket.images.arn}}/avif/*"}
 	if !slices.Equal(arns, want) {
 		t.Errorf("local.variant_object_arns = %v, want %v", arns, want)
 	}
@@ -2273,6 +2416,18 @@ func TestBrokenWiringIsCaught(t *testing.T) {
 		name, file, old, new string
 		check                func(*module) problems
 	}{
+		{"variants immutable for browsers again", "variables.tf",
+			`default     = "public, max-age=300, s-maxage=31536000"`, `default     = "public, max-age=31536000, immutable"`, checkVariantCaching},
+		{"edge keeps variants a day only", "cdn.tf",
+			`max_ttl     = 31536000`, `max_ttl     = 86400`, checkVariantCaching},
+		{"viewer function with another allowlist", "cdn.tf",
+			`"__ALLOWED_SIZES__", join(",", var.sizes))`, `"__ALLOWED_SIZES__", join(",", var.prewarm_formats))`, checkViewerFunction},
+		{"viewer function at viewer-response", "cdn.tf",
+			`event_type   = "viewer-request"`, `event_type   = "viewer-response"`, checkViewerFunction},
+		{"viewer function not associated", "cdn.tf",
+			`function_arn = aws_cloudfront_function.viewer_request.arn`, `function_arn = "arn:aws:cloudfront::123456789012:function/other"`, checkViewerFunction},
+		{"viewer function on the old runtime", "cdn.tf",
+			`runtime = "cloudfront-js-2.0"`, `runtime = "cloudfront-js-1.0"`, checkViewerFunction},
 		{"notification on every prefix", "s3.tf",
 			"filter_prefix = var.originals_prefix", `filter_prefix = ""`, checkNotification},
 		{"notification without deletes", "s3.tf",
@@ -2310,7 +2465,7 @@ func TestBrokenWiringIsCaught(t *testing.T) {
 		{"writable originals", "iam.tf",
 			`actions   = ["s3:GetObject"]`, `actions   = ["s3:GetObject", "s3:PutObject"]`, checkIAM},
 		{"whole bucket writable", "iam.tf",
-			`"${aws_s3_bucket.images.arn}/${s}/*"]`, `"${aws_s3_bucket.images.arn}/*"]`, checkIAM},
+			`"${aws_s3_bucket.images.arn}/${f}*"]`, `"${aws_s3_bucket.images.arn}/*"]`, checkIAM},
 		{"ListBucket without prefix condition", "iam.tf",
 			`      values   = local.listable_prefixes`, `      values   = ["*"]`, checkIAM},
 		{"origin may delete variants", "iam.tf",
@@ -2364,7 +2519,7 @@ func TestBrokenWiringIsCaught(t *testing.T) {
 		{"variant versions kept 30 days", "s3.tf",
 			"        noncurrent_days = 1\n", "        noncurrent_days = 30\n", checkLifecycle},
 		{"variant rule on the wrong prefix", "s3.tf",
-			`prefix = "${rule.value}/"`, `prefix = "variants/${rule.value}/"`, checkLifecycle},
+			`prefix = rule.value`, `prefix = "variants/${rule.value}"`, checkLifecycle},
 		{"originals expire after a day", "s3.tf",
 			"      noncurrent_days = var.noncurrent_version_expiration_days", "      noncurrent_days = 1", checkLifecycle},
 		{"404 promise ignores ERROR_CACHE_CONTROL", "cdn.tf",

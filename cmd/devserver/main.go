@@ -15,7 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/imgorigin/imgorigin/edge"
 	"github.com/imgorigin/imgorigin/handler/config"
+	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 	"github.com/imgorigin/imgorigin/internal/app"
 )
@@ -47,7 +49,11 @@ func main() {
 
 	// A plain dispatch, not http.ServeMux: the mux would answer unclean paths ("//", "/../")
 	// with a redirect of its own, where the handler (like the Lambda) answers 400.
-	var root http.Handler = h
+	// The local server makes the CloudFront Function's decision (edge.Route: format from Accept
+	// or ?format=, the origin path, 400/404 for junk) before the handler, as CloudFront does:
+	// `make run` shows AVIF in Chrome and JPEG to curl.
+	allowed := size.NewAllowlist(cfg.Sizes)
+	var root http.Handler = toOrigin(h, allowed)
 	if cfg.Bucket == "" {
 		page := &indexPage{dir: *dir, prefix: cfg.OriginalsPrefix, sizes: cfg.Sizes}
 		files := http.FileServerFS(os.DirFS(*dir))
@@ -58,7 +64,7 @@ func main() {
 			case strings.HasPrefix(r.URL.Path, "/"+cfg.OriginalsPrefix) && variantpath.CheckPath(strings.TrimPrefix(r.URL.Path, "/")) == nil:
 				files.ServeHTTP(w, r) // the originals themselves, for the page
 			default:
-				h.ServeHTTP(w, r)
+				toOrigin(h, allowed).ServeHTTP(w, r)
 			}
 		})
 	}
@@ -83,4 +89,27 @@ func main() {
 		app.Fatal(log, "listen", err)
 	}
 	log.Info("stopped")
+}
+
+// toOrigin is the viewer-request function in front of the origin: the viewer's path and Accept
+// become the origin path (edge.Route); refusals are answered here, as at the edge.
+func toOrigin(h http.Handler, allowed size.Allowlist) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := edge.Route(r.URL.EscapedPath(), r.URL.Query(), r.Header.Get("Accept"), allowed)
+		if err != nil {
+			code := http.StatusBadRequest
+			if errors.Is(err, edge.ErrNoRoute) {
+				code = http.StatusNotFound
+			}
+			w.Header().Set("Cache-Control", "public, max-age=60")
+			http.Error(w, http.StatusText(code), code)
+			return
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = req.OriginPath() // only unreserved characters and ~: no RawPath needed
+		r2.URL.RawPath = ""
+		r2.URL.RawQuery = ""
+		r2.RequestURI = r2.URL.RequestURI()
+		h.ServeHTTP(w, r2)
+	})
 }

@@ -39,6 +39,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/imgorigin/imgorigin/edge"
+	"github.com/imgorigin/imgorigin/handler/format"
+	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 	"github.com/imgorigin/imgorigin/internal/proc"
 	"github.com/imgorigin/imgorigin/internal/s3test"
@@ -113,7 +116,7 @@ func TestEmptyRoot(t *testing.T) {
 	res := origin.get(t, ctx, "800x600", key)
 	cold := time.Since(start)
 	assertImage(t, res, 800, 600)
-	assertVariant(t, ctx, s3c, "800x600/"+key, 800, 600)
+	assertVariant(t, ctx, s3c, "original/800x600/"+key, 800, 600)
 
 	t0 := time.Now()
 	res = origin.get(t, ctx, "800x600", key)
@@ -124,14 +127,31 @@ func TestEmptyRoot(t *testing.T) {
 	res = origin.get(t, ctx, "400x300", key)
 	miss := time.Since(t0)
 	assertImage(t, res, 400, 300)
-	assertVariant(t, ctx, s3c, "400x300/"+key, 400, 300)
+	assertVariant(t, ctx, s3c, "original/400x300/"+key, 400, 300)
 
 	// HEIC comes out as JPEG: proves libvips' HEIF module and its closure load from the zip.
 	t0 = time.Now()
 	res = origin.get(t, ctx, "200x150", heicKey)
 	heic := time.Since(t0)
 	assertImage(t, res, 200, 150)
-	assertVariant(t, ctx, s3c, "200x150/"+heicKey, 200, 150)
+	assertVariant(t, ctx, s3c, "original/200x150/"+heicKey, 200, 150)
+
+	// AVIF and WebP from the packaged libvips (libheif's AV1 encoder and libwebp are in the
+	// zip), asked the way CloudFront asks after the viewer-request function: the origin path.
+	for _, f := range []struct {
+		token edge.Format
+		want  format.Format
+	}{{edge.AVIF, format.AVIF}, {edge.WebP, format.WebP}} {
+		p := edge.Request{Format: f.token, Size: size.Size{W: 400, H: 300}, Key: key}.OriginPath()
+		res = origin.getPath(t, ctx, p)
+		if res.status != http.StatusOK || format.Sniff(res.body) != f.want || res.headers.Get("Content-Type") != f.want.ContentType() || res.headers.Get("Vary") != "Accept" {
+			t.Fatalf("GET %s: %d %s %v %q", p, res.status, format.Sniff(res.body), res.headers, trim(res.body))
+		}
+		obj, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(string(f.token) + "/400x300/" + key)})
+		if err != nil || aws.ToString(obj.ContentType) != f.want.ContentType() {
+			t.Fatalf("%s variant not stored: %v", f.token, err)
+		}
+	}
 
 	// An unknown size is refused, not served: the contract's allowlist holds on Lambda too.
 	res = origin.get(t, ctx, "123x45", key)
@@ -149,7 +169,7 @@ func TestEmptyRoot(t *testing.T) {
 	// The origin already made two of the variants: remove them so that prewarm must make all.
 	for _, s := range standardSizes {
 		if _, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{
-			Bucket: aws.String(bucket), Key: aws.String(sizeName(s) + "/" + key),
+			Bucket: aws.String(bucket), Key: aws.String("original/" + sizeName(s) + "/" + key),
 		}); err != nil {
 			t.Fatalf("delete variant: %v", err)
 		}
@@ -163,7 +183,12 @@ func TestEmptyRoot(t *testing.T) {
 		t.Fatalf("prewarm returned %q, want null (no error)", trim(out))
 	}
 	for _, s := range standardSizes {
-		assertVariant(t, ctx, s3c, sizeName(s)+"/"+key, s.X, s.Y)
+		assertVariant(t, ctx, s3c, "original/"+sizeName(s)+"/"+key, s.X, s.Y)
+		// PREWARM_FORMATS' default adds WebP, from the same decode.
+		obj, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("webp/" + sizeName(s) + "/" + key)})
+		if err != nil || aws.ToString(obj.ContentType) != "image/webp" {
+			t.Errorf("prewarm: no WebP variant at %s: %v", sizeName(s), err)
+		}
 	}
 	t.Logf("prewarm: cold start + %d sizes %v (emulator start to response); function init %s",
 		len(standardSizes), pcold.Round(time.Millisecond), prewarm.initReport())
@@ -322,15 +347,21 @@ type response struct {
 // streamed answer: a JSON prelude, eight NUL bytes, then the raw body.
 func (e *emulator) get(t *testing.T, ctx context.Context, size, key string) response {
 	t.Helper()
-	raw := e.invoke(t, ctx, functionURLEvent(t, "/"+size+"/"+variantpath.EscapePath(key)))
+	return e.getPath(t, ctx, "/"+size+"/"+variantpath.EscapePath(key))
+}
+
+// getPath sends rawPath as CloudFront would, in a function URL event.
+func (e *emulator) getPath(t *testing.T, ctx context.Context, rawPath string) response {
+	t.Helper()
+	raw := e.invoke(t, ctx, functionURLEvent(t, rawPath))
 	prelude, body, ok := bytes.Cut(raw, make([]byte, 8))
 	if !ok {
-		t.Fatalf("GET /%s/%s: not a streamed function URL response (no 8 NUL separator): %q\n%s",
-			size, key, trim(raw), e.logs.String())
+		t.Fatalf("GET %s: not a streamed function URL response (no 8 NUL separator): %q\n%s",
+			rawPath, trim(raw), e.logs.String())
 	}
 	var p events.LambdaFunctionURLStreamingResponse
 	if err := json.Unmarshal(prelude, &p); err != nil {
-		t.Fatalf("GET /%s/%s: prelude %q: %v", size, key, trim(prelude), err)
+		t.Fatalf("GET %s: prelude %q: %v", rawPath, trim(prelude), err)
 	}
 	h := http.Header{}
 	for k, v := range p.Headers {

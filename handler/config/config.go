@@ -21,6 +21,7 @@ const (
 	EnvOriginalsPrefix = "ORIGINALS_PREFIX"
 	EnvSizes           = "SIZES"
 	EnvPrewarmSizes    = "PREWARM_SIZES"
+	EnvPrewarmFormats  = "PREWARM_FORMATS"
 	EnvPathStyle       = "S3_PATH_STYLE"
 	EnvJPEGQuality     = "JPEG_QUALITY"
 	EnvCacheControl    = "CACHE_CONTROL"
@@ -36,7 +37,7 @@ const (
 
 // Vars is every variable Load reads (the SDK's own AWS_* variables aside).
 var Vars = []string{
-	EnvBucket, EnvOriginalsPrefix, EnvSizes, EnvPrewarmSizes, EnvPathStyle, EnvJPEGQuality,
+	EnvBucket, EnvOriginalsPrefix, EnvSizes, EnvPrewarmSizes, EnvPrewarmFormats, EnvPathStyle, EnvJPEGQuality,
 	EnvCacheControl, EnvErrorCache, EnvLRUBytes, EnvLRUTTL, EnvMaxSourceBytes, EnvMaxSourcePixels, EnvMaxFrames,
 	EnvDistributionID, EnvWorkTimeout,
 }
@@ -46,7 +47,15 @@ const (
 	DefaultOriginalsPrefix = "originals/"
 	DefaultSizes           = "800x600,400x300,200x150"
 	DefaultJPEGQuality     = 80
-	DefaultCacheControl    = "public, max-age=31536000, immutable"
+	// AVIF is left out of the default pre-warm: with it the pre-warm's CPU goes past the bound
+	// the edge issue set (docs/PERFORMANCE.md), while a viewer's first request makes it at a
+	// miss's cost; its quality settings were also measured on four photos only.
+	DefaultPrewarmFormats = "original,webp"
+	// Browsers keep a variant for five minutes, then revalidate with its ETag (a 304 from
+	// CloudFront's copy); CloudFront keeps it a year (s-maxage) until a replace invalidates
+	// it. A variant's URL keeps its name when its original is replaced, so it is never
+	// "immutable" for a browser.
+	DefaultCacheControl    = "public, max-age=300, s-maxage=31536000"
 	DefaultErrorCache      = "public, max-age=60"
 	DefaultLRUBytes        = 64 << 20
 	DefaultLRUTTL          = 60 * time.Second
@@ -58,21 +67,22 @@ const (
 
 // Config is the whole configuration. Zero values are not valid; start from Default or Load.
 type Config struct {
-	Bucket            string        // empty: serve a local folder
-	OriginalsPrefix   string        // key prefix of originals, ends in "/"
-	Sizes             []size.Size   // the allowlist
-	PrewarmSizes      []size.Size   // made on upload; a subset of Sizes
-	PathStyle         bool          // S3 path-style addressing (S3-compatible servers)
-	JPEGQuality       int           // 1..100
-	CacheControl      string        // on every 200/304
-	ErrorCacheControl string        // on every 4xx
-	LRUBytes          int64         // in-process variant cache, bytes; 0 turns it off
-	LRUTTL            time.Duration // how long a warm process may serve a cached variant
-	MaxSourceBytes    int64         // originals larger than this are refused (422)
-	MaxSourcePixels   int64         // declared width*height above this is refused before decoding (422)
-	MaxFrames         int           // animation frames above this are refused (422)
-	DistributionID    string        // CloudFront distribution to invalidate when an original changes
-	WorkTimeout       time.Duration // bounds one miss's work (fetch, resize, store), whoever waits for it
+	Bucket            string               // empty: serve a local folder
+	OriginalsPrefix   string               // key prefix of originals, ends in "/"
+	Sizes             []size.Size          // the allowlist
+	PrewarmSizes      []size.Size          // made on upload; a subset of Sizes
+	PrewarmFormats    []variantpath.Format // made on upload, each at every pre-warm size
+	PathStyle         bool                 // S3 path-style addressing (S3-compatible servers)
+	JPEGQuality       int                  // 1..100
+	CacheControl      string               // on every 200/304
+	ErrorCacheControl string               // on every 4xx
+	LRUBytes          int64                // in-process variant cache, bytes; 0 turns it off
+	LRUTTL            time.Duration        // how long a warm process may serve a cached variant
+	MaxSourceBytes    int64                // originals larger than this are refused (422)
+	MaxSourcePixels   int64                // declared width*height above this is refused before decoding (422)
+	MaxFrames         int                  // animation frames above this are refused (422)
+	DistributionID    string               // CloudFront distribution to invalidate when an original changes
+	WorkTimeout       time.Duration        // bounds one miss's work (fetch, resize, store), whoever waits for it
 }
 
 // Default returns the configuration with every default applied.
@@ -82,6 +92,7 @@ func Default() Config {
 		OriginalsPrefix:   DefaultOriginalsPrefix,
 		Sizes:             sizes,
 		PrewarmSizes:      sizes,
+		PrewarmFormats:    must(variantpath.ParseFormats(DefaultPrewarmFormats)),
 		JPEGQuality:       DefaultJPEGQuality,
 		CacheControl:      DefaultCacheControl,
 		ErrorCacheControl: DefaultErrorCache,
@@ -107,6 +118,7 @@ func Load(getenv func(string) string) (Config, error) {
 	read(e, EnvSizes, &c.Sizes, size.ParseList)
 	c.PrewarmSizes = c.Sizes // PREWARM_SIZES defaults to SIZES
 	read(e, EnvPrewarmSizes, &c.PrewarmSizes, size.ParseList)
+	read(e, EnvPrewarmFormats, &c.PrewarmFormats, variantpath.ParseFormats)
 	read(e, EnvPathStyle, &c.PathStyle, boolean)
 	read(e, EnvJPEGQuality, &c.JPEGQuality, whole[int])
 	read(e, EnvCacheControl, &c.CacheControl, text)
@@ -122,6 +134,13 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	return c, c.Validate()
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // env is the environment being read and the parse errors found so far.
@@ -178,8 +197,8 @@ func (c Config) Validate() error {
 	var errs []error
 	if !strings.HasSuffix(c.OriginalsPrefix, "/") || strings.HasPrefix(c.OriginalsPrefix, "/") {
 		errs = append(errs, fmt.Errorf("%s=%q: want a key prefix such as %q (no leading /, trailing /)", EnvOriginalsPrefix, c.OriginalsPrefix, DefaultOriginalsPrefix))
-	} else if _, err := variantpath.ParseKey(c.OriginalsPrefix + "x"); err == nil {
-		errs = append(errs, fmt.Errorf("%s=%q: must not look like a variant prefix <W>x<H>/", EnvOriginalsPrefix, c.OriginalsPrefix))
+	} else if variantpath.IsReservedPrefix(c.OriginalsPrefix) {
+		errs = append(errs, fmt.Errorf("%s=%q: must not start with a variant prefix (original/, webp/, avif/, meta/ or <W>x<H>/)", EnvOriginalsPrefix, c.OriginalsPrefix))
 	}
 	if len(c.Sizes) == 0 {
 		errs = append(errs, fmt.Errorf("%s: at least one size is needed", EnvSizes))

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -35,6 +36,7 @@ func TestDefaults(t *testing.T) {
 		OriginalsPrefix:   config.DefaultOriginalsPrefix,
 		Sizes:             mustSizes(t, config.DefaultSizes),
 		PrewarmSizes:      mustSizes(t, config.DefaultSizes),
+		PrewarmFormats:    []variantpath.Format{variantpath.Original, variantpath.WebP},
 		PathStyle:         false,
 		JPEGQuality:       config.DefaultJPEGQuality,
 		CacheControl:      config.DefaultCacheControl,
@@ -67,7 +69,7 @@ func TestDefaults(t *testing.T) {
 	if c.JPEGQuality != 80 {
 		t.Errorf("default JPEG quality = %d, want 80", c.JPEGQuality)
 	}
-	if c.CacheControl != "public, max-age=31536000, immutable" {
+	if c.CacheControl != "public, max-age=300, s-maxage=31536000" {
 		t.Errorf("default Cache-Control = %q", c.CacheControl)
 	}
 	if c.PathStyle {
@@ -104,7 +106,10 @@ func TestEveryVarChangesConfig(t *testing.T) {
 			c.Sizes = []size.Size{{W: 1024, H: 768}, {W: 800, H: 600}}
 			c.PrewarmSizes = c.Sizes // PREWARM_SIZES defaults to SIZES
 		}},
-		config.EnvPrewarmSizes:    {"400x300", func(c *config.Config) { c.PrewarmSizes = []size.Size{{W: 400, H: 300}} }},
+		config.EnvPrewarmSizes: {"400x300", func(c *config.Config) { c.PrewarmSizes = []size.Size{{W: 400, H: 300}} }},
+		config.EnvPrewarmFormats: {"avif, original", func(c *config.Config) {
+			c.PrewarmFormats = []variantpath.Format{variantpath.AVIF, variantpath.Original}
+		}},
 		config.EnvPathStyle:       {"true", func(c *config.Config) { c.PathStyle = true }},
 		config.EnvJPEGQuality:     {"92", func(c *config.Config) { c.JPEGQuality = 92 }},
 		config.EnvCacheControl:    {"public, max-age=600", func(c *config.Config) { c.CacheControl = "public, max-age=600" }},
@@ -220,6 +225,10 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{config.EnvOriginalsPrefix, map[string]string{config.EnvOriginalsPrefix: "/originals/"}},
 		{config.EnvOriginalsPrefix, map[string]string{config.EnvOriginalsPrefix: "/"}},
 		{config.EnvOriginalsPrefix, map[string]string{config.EnvOriginalsPrefix: "800x600/"}},
+		{config.EnvOriginalsPrefix, map[string]string{config.EnvOriginalsPrefix: "webp/"}},
+		{config.EnvOriginalsPrefix, map[string]string{config.EnvOriginalsPrefix: "original/uploads/"}},
+		{config.EnvPrewarmFormats, map[string]string{config.EnvPrewarmFormats: "jpeg"}},
+		{config.EnvPrewarmFormats, map[string]string{config.EnvPrewarmFormats: "webp,webp"}},
 		{config.EnvOriginalsPrefix, map[string]string{config.EnvOriginalsPrefix: "400x300/sub/"}},
 		{config.EnvOriginalsPrefix, map[string]string{config.EnvOriginalsPrefix: "1x1/"}},
 		{config.EnvPathStyle, map[string]string{config.EnvPathStyle: "maybe"}},

@@ -143,11 +143,26 @@ func statusFor(want error) int {
 func variantKeysOf(keys []string, p string) []string {
 	var out []string
 	for _, k := range keys {
-		if _, rest, ok := strings.Cut(k, "/"); ok && rest == p && !strings.HasPrefix(k, config.DefaultOriginalsPrefix) {
+		if v, err := variantpath.ParseKey(k); err == nil && v.Path == p && !strings.HasPrefix(k, config.DefaultOriginalsPrefix) {
 			out = append(out, k)
 		}
 	}
 	return out
+}
+
+// servedAs is the format a variant asked in f comes out in, for an original of format src
+// (OutputFormat): the corpus's WebP and AVIF originals have no alpha, so their "original" is
+// JPEG.
+func servedAs(src string, f variantpath.Format) string {
+	switch {
+	case f == variantpath.WebP:
+		return "webp"
+	case f == variantpath.AVIF:
+		return "avif"
+	case src == "webp" || src == "avif":
+		return "jpeg"
+	}
+	return src
 }
 
 // The corpus over HTTP (a real server in front of the handler, versitygw behind it), then
@@ -176,9 +191,10 @@ func TestHostileCorpusOverHTTPAndPrewarm(t *testing.T) {
 				t.Fatalf("status %d %q, want %d", res.StatusCode, clipBody(body), want)
 			}
 			if c.want == nil {
-				checkVariant(t, "GET", body, c.format, 400, 300)
-				if ct := res.Header.Get("Content-Type"); ct != "image/"+c.format {
-					t.Errorf("Content-Type %q, want image/%s", ct, c.format)
+				want := servedAs(c.format, variantpath.Original)
+				checkVariant(t, "GET", body, want, 400, 300)
+				if ct := res.Header.Get("Content-Type"); ct != "image/"+want {
+					t.Errorf("Content-Type %q, want image/%s", ct, want)
 				}
 				if res.Header.Get("Cache-Control") != config.DefaultCacheControl || res.Header.Get("ETag") == "" {
 					t.Errorf("headers %v", res.Header)
@@ -203,8 +219,8 @@ func TestHostileCorpusOverHTTPAndPrewarm(t *testing.T) {
 		got := variantKeysOf(afterGet, c.name)
 		if want := 0; c.want == nil {
 			want = 1
-			if len(got) != want || got[0] != "400x300/"+c.name {
-				t.Errorf("GET %s stored %v, want 400x300/%s", c.name, got, c.name)
+			if len(got) != want || got[0] != "original/400x300/"+c.name {
+				t.Errorf("GET %s stored %v, want original/400x300/%s", c.name, got, c.name)
 			}
 		} else if len(got) != want {
 			t.Errorf("GET %s (%v) stored %v", c.name, c.want, got)
@@ -225,7 +241,7 @@ func TestHostileCorpusOverHTTPAndPrewarm(t *testing.T) {
 			}
 			continue
 		}
-		if len(got) != len(config.Default().PrewarmSizes) {
+		if len(got) != len(config.Default().PrewarmSizes)*len(config.Default().PrewarmFormats) {
 			t.Errorf("Prewarm %s stored %v", c.name, got)
 		}
 		for _, k := range got {
@@ -233,7 +249,7 @@ func TestHostileCorpusOverHTTPAndPrewarm(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", k, err)
 			}
-			checkVariant(t, k, srv.Get(t, k), c.format, v.Size.W, v.Size.H)
+			checkVariant(t, k, srv.Get(t, k), servedAs(c.format, v.Format), v.Size.W, v.Size.H)
 		}
 	}
 }
@@ -257,7 +273,7 @@ func TestURLBarrageCreatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := srv.Keys(t)
-	if len(before) != 1+len(config.Default().PrewarmSizes) {
+	if len(before) != 1+len(config.Default().PrewarmSizes)*len(config.Default().PrewarmFormats) {
 		t.Fatalf("keys before: %v", before)
 	}
 

@@ -55,6 +55,9 @@ type Encoder struct {
 	Flatten     bool          // alpha is flattened onto white (JPEG has none)
 }
 
+// avifQualityOffset is how far AVIF's Q sits below JPEG's for equal mean SSIM.
+const avifQualityOffset = 17
+
 // EncoderFor is the encoder for output format f at quality (1..100, JPEG's scale) of a source
 // with or without alpha.
 func EncoderFor(f format.Format, quality int, alpha bool) Encoder {
@@ -68,12 +71,15 @@ func EncoderFor(f format.Format, quality int, alpha bool) Encoder {
 		e.Quality, e.Compression, e.FilterAll = 0, 1, true
 	case format.GIF:
 		e.Quality = 0
+	case format.WebP:
+		// WebP at JPEG's Q (libwebp's default effort 4) matched JPEG's mean SSIM in the
+		// measurements of docs/EDGE.md (docs/PERFORMANCE.md has the table).
 	case format.AVIF:
-		// AV1 looks as good as JPEG at a lower Q; effort 2 keeps encoding within a request.
-		if quality > 60 {
-			e.Quality = quality - 20
-		}
-		e.Effort = 2
+		// AV1 matches JPEG's mean SSIM at a lower Q: 63 for JPEG's 80 (docs/EDGE.md). Effort
+		// 0: efforts 1 and 2 save a few percent more bytes for several times the encode,
+		// which a miss cannot afford; the same offset is kept at other qualities.
+		e.Quality = max(1, quality-avifQualityOffset)
+		e.Effort = 0
 	}
 	return e
 }

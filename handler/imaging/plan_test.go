@@ -278,7 +278,7 @@ func TestPlanEncoders(t *testing.T) {
 		{Source{Format: format.PNG, Alpha: true}, Encoder{Format: format.PNG, Compression: 1, FilterAll: true}},
 		{Source{Format: format.WebP}, Encoder{Format: format.WebP, Quality: 80}},
 		{Source{Format: format.GIF}, Encoder{Format: format.GIF}},
-		{Source{Format: format.AVIF}, Encoder{Format: format.AVIF, Quality: 60, Effort: 2}},
+		{Source{Format: format.AVIF}, Encoder{Format: format.AVIF, Quality: 63, Effort: 0}},
 	} {
 		ts := Targets(c.src, mustSizes("800x600,400x300"), 80)
 		if ts[0].Encoder != c.want || ts[1].Encoder != c.want {
@@ -291,8 +291,8 @@ func TestPlanEncoders(t *testing.T) {
 			t.Errorf("a %s target was planned: there is no encoder for it", f)
 		}
 	}
-	if e := EncoderFor(format.AVIF, 50, false); e.Quality != 50 {
-		t.Errorf("AVIF at 50: Q %d, want 50", e.Quality)
+	if e := EncoderFor(format.AVIF, 50, false); e.Quality != 33 {
+		t.Errorf("AVIF at 50: Q %d, want 33", e.Quality)
 	}
 	// Each target keeps its own encoder through the plan (a size plus a format per target).
 	src := jpegSource(3000, 2000, 1)

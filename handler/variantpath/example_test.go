@@ -8,7 +8,7 @@ import (
 )
 
 func Example() {
-	v := variantpath.Variant{Size: size.Size{W: 800, H: 600}, Path: "shop/red shoe+1.jpg"}
+	v := variantpath.Variant{Format: variantpath.Original, Size: size.Size{W: 800, H: 600}, Path: "shop/red shoe+1.jpg"}
 	fmt.Println(v.Key())
 	fmt.Println(v.URLPath())
 
@@ -19,7 +19,7 @@ func Example() {
 	_, err = variantpath.Parse("/800x600/../secret.jpg")
 	fmt.Println(err)
 	// Output:
-	// 800x600/shop/red shoe+1.jpg
+	// original/800x600/shop/red shoe+1.jpg
 	// /800x600/shop/red%20shoe+1.jpg
 	// true <nil>
 	// true <nil>

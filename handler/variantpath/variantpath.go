@@ -2,11 +2,19 @@
 // key it is stored under in the variants bucket, each with its parser. Every other package
 // reads and writes these forms through it. It is pure: no I/O, no libvips.
 //
-// The forms of the variant of "shop/red shoe+1.jpg" at 800x600:
+// The forms of the WebP variant of "shop/red shoe+1.jpg" at 800x600:
 //
-//	Key()      "800x600/shop/red shoe+1.jpg"         ParseKey reads it back
-//	URLPath()  "/800x600/shop/red%20shoe+1.jpg"      ParseEscaped reads it back; Parse reads
-//	                                                  its decoded form (net/http's URL.Path)
+//	Key()      "webp/800x600/shop/red shoe+1.jpg"    ParseKey reads it back
+//	URLPath()  "/800x600/shop/red%20shoe+1.jpg"      the viewer's URL (format-less: the edge
+//	                                                  picks the format); ParseEscaped reads it
+//	                                                  back as Original; Parse reads its decoded
+//	                                                  form (net/http's URL.Path)
+//
+// The key starts with the format, so a key says which format it holds whatever the path is
+// spelled with: the path "webp/a.jpg" in the original's format is "original/800x600/webp/a.jpg",
+// never to be read as a WebP of "a.jpg". The format-first layout also keeps the variant
+// prefixes of the bucket three (original/, webp/, avif/) and apart from the size-first keys
+// "<W>x<H>/<path>" of earlier releases, which no key of this layout can be mistaken for.
 package variantpath
 
 import (
@@ -28,8 +36,9 @@ type Format string
 
 // The three formats a URL can be served in; each is its own cache entry and stored variant.
 const (
-	// Original is the original's own web format: JPEG stays JPEG, PNG stays PNG (alpha kept),
-	// and formats a browser may not read (HEIC) come out as JPEG.
+	// Original is the format every browser reads, chosen from the original's: JPEG stays JPEG,
+	// PNG stays PNG (alpha kept), GIF stays GIF; HEIC, WebP and AVIF originals come out as JPEG,
+	// or as PNG when they have alpha (a viewer that did not take WebP or AVIF must not get it).
 	Original Format = "original"
 	WebP     Format = "webp"
 	AVIF     Format = "avif"
@@ -39,15 +48,74 @@ const (
 // malformed whether its size or its path is wrong.
 var ErrMalformed = size.ErrMalformed
 
+// Formats are the three formats, in the order a lifecycle event walks them.
+var Formats = []Format{Original, WebP, AVIF}
+
+// ParseFormatToken reads one of the three tokens exactly as written ("webp", never "WEBP").
+func ParseFormatToken(v string) (Format, error) {
+	switch f := Format(v); f {
+	case Original, WebP, AVIF:
+		return f, nil
+	}
+	return "", fmt.Errorf("%w: format %q: want original, webp or avif", ErrMalformed, clip(v))
+}
+
+// ParseFormats reads a comma-separated list of format tokens such as "original,webp"
+// (PREWARM_FORMATS): no repeats, at least one.
+func ParseFormats(list string) ([]Format, error) {
+	var fs []Format
+	for _, v := range strings.Split(list, ",") {
+		f, err := ParseFormatToken(strings.TrimSpace(v))
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range fs {
+			if g == f {
+				return nil, fmt.Errorf("%w: format %q listed twice", ErrMalformed, f)
+			}
+		}
+		fs = append(fs, f)
+	}
+	return fs, nil
+}
+
+func clip(v string) string {
+	if len(v) > 32 {
+		return v[:32] + "..."
+	}
+	return v
+}
+
 // Variant names one variant of one original. Its zero value is not a variant; a Variant that
 // came out of a parser, or whose Path passes CheckPath, is.
 type Variant struct {
-	Size size.Size
-	Path string // the original's path below the originals prefix, e.g. "shop/red shoe+1.jpg"
+	Format Format // "" is Original
+	Size   size.Size
+	Path   string // the original's path below the originals prefix, e.g. "shop/red shoe+1.jpg"
 }
 
-// Key is the variant's key in the variants bucket: "<W>x<H>/<path>". ParseKey is its inverse.
-func (v Variant) Key() string { return v.Size.String() + "/" + v.Path }
+// Fmt is v's format, Original for "".
+func (v Variant) Fmt() Format {
+	if v.Format == "" {
+		return Original
+	}
+	return v.Format
+}
+
+// Key is the variant's key in the variants bucket: "<format>/<W>x<H>/<path>". ParseKey is its
+// inverse.
+func (v Variant) Key() string { return string(v.Fmt()) + "/" + v.Size.String() + "/" + v.Path }
+
+// IsReservedPrefix reports whether a key prefix (such as ORIGINALS_PREFIX) starts with a
+// segment the variants bucket uses: a format token, "meta", or a size (the earlier layout).
+func IsReservedPrefix(prefix string) bool {
+	first, _, _ := strings.Cut(prefix, "/")
+	if _, err := ParseFormatToken(first); err == nil || first == "meta" {
+		return true
+	}
+	_, err := size.Parse(first)
+	return err == nil
+}
 
 // URLPath is the variant's URL path as a browser sends it and as CloudFront invalidates it:
 // each segment percent-encoded (a space is %20, "+" stays as it is). ParseEscaped is its
@@ -65,13 +133,13 @@ func EscapePath(p string) string {
 }
 
 // Parse reads a decoded URL path "/<W>x<H>/<path>", as net/http gives it in Request.URL.Path
-// (so %2e%2e has already become ".." and is refused).
+// (so %2e%2e has already become ".." and is refused), as the Original variant.
 func Parse(urlPath string) (Variant, error) {
 	rest, ok := strings.CutPrefix(urlPath, "/")
 	if !ok {
 		return Variant{}, fmt.Errorf("%w: want /<W>x<H>/<path>", ErrMalformed)
 	}
-	return ParseKey(rest)
+	return parseSized(Original, rest)
 }
 
 // ParseEscaped reads a URL path as sent on the wire, percent-encoded (URLPath's form).
@@ -83,8 +151,21 @@ func ParseEscaped(rawPath string) (Variant, error) {
 	return Parse(p)
 }
 
-// ParseKey reads a variant key "<W>x<H>/<path>".
+// ParseKey reads a variant key "<format>/<W>x<H>/<path>".
 func ParseKey(key string) (Variant, error) {
+	tok, rest, ok := strings.Cut(key, "/")
+	if !ok {
+		return Variant{}, fmt.Errorf("%w: want <format>/<W>x<H>/<path>", ErrMalformed)
+	}
+	f, err := ParseFormatToken(tok)
+	if err != nil {
+		return Variant{}, err
+	}
+	return parseSized(f, rest)
+}
+
+// parseSized reads "<W>x<H>/<path>" as a variant in format f.
+func parseSized(f Format, key string) (Variant, error) {
 	sz, p, ok := strings.Cut(key, "/")
 	if !ok {
 		return Variant{}, fmt.Errorf("%w: want /<W>x<H>/<path>", ErrMalformed)
@@ -96,7 +177,7 @@ func ParseKey(key string) (Variant, error) {
 	if err := CheckPath(p); err != nil {
 		return Variant{}, err
 	}
-	return Variant{Size: s, Path: p}, nil
+	return Variant{Format: f, Size: s, Path: p}, nil
 }
 
 // CheckPath validates an image path (the <path> part of a request or key): relative,

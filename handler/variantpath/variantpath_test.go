@@ -126,7 +126,7 @@ func TestParse(t *testing.T) {
 	cases = append(cases,
 		bad{"empty", ""},
 		bad{"root", "/"},
-		bad{"no leading slash", "800x600/photo.jpg"},
+		bad{"no leading slash", "original/800x600/photo.jpg"},
 		bad{"size only", "/800x600"},
 		bad{"size and slash", "/800x600/"},
 		bad{"double leading slash", "//800x600/photo.jpg"},
@@ -206,7 +206,7 @@ func TestParseThroughURL(t *testing.T) {
 }
 
 func TestParseKey(t *testing.T) {
-	s, p, err := parts(variantpath.ParseKey("400x300/nested/summer 2024/beach+sunset.jpg"))
+	s, p, err := parts(variantpath.ParseKey("original/400x300/nested/summer 2024/beach+sunset.jpg"))
 	if err != nil || s != (size.Size{W: 400, H: 300}) || p != "nested/summer 2024/beach+sunset.jpg" {
 		t.Errorf("ParseKey = %v, %q, %v", s, p, err)
 	}
@@ -236,12 +236,23 @@ func TestKey(t *testing.T) {
 		p    string
 		want string
 	}{
-		{size.Size{W: 800, H: 600}, "photo.jpg", "800x600/photo.jpg"},
-		{size.Size{W: 200, H: 150}, "nested/summer 2024/beach+sunset.jpg", "200x150/nested/summer 2024/beach+sunset.jpg"},
-		{size.Size{W: 1, H: 8192}, "café/日本.jpg", "1x8192/café/日本.jpg"},
+		{size.Size{W: 800, H: 600}, "photo.jpg", "original/800x600/photo.jpg"},
+		{size.Size{W: 200, H: 150}, "nested/summer 2024/beach+sunset.jpg", "original/200x150/nested/summer 2024/beach+sunset.jpg"},
+		{size.Size{W: 1, H: 8192}, "café/日本.jpg", "original/1x8192/café/日本.jpg"},
 	} {
 		if got := (variantpath.Variant{Size: tc.s, Path: tc.p}).Key(); got != tc.want {
 			t.Errorf("Key(%v, %q) = %q, want %q", tc.s, tc.p, got, tc.want)
+		}
+	}
+	// The key says the format, whatever the path starts with.
+	webpOfA := variantpath.Variant{Format: variantpath.WebP, Size: size.Size{W: 8, H: 6}, Path: "a.jpg"}
+	origOfWebpA := variantpath.Variant{Format: variantpath.Original, Size: size.Size{W: 8, H: 6}, Path: "webp/a.jpg"}
+	if webpOfA.Key() == origOfWebpA.Key() {
+		t.Errorf("two variants share the key %q", webpOfA.Key())
+	}
+	for _, v := range []variantpath.Variant{webpOfA, origOfWebpA, {Format: variantpath.AVIF, Size: size.Size{W: 8, H: 6}, Path: "avif/800x600/x"}} {
+		if got, err := variantpath.ParseKey(v.Key()); err != nil || got != v {
+			t.Errorf("ParseKey(%q) = %+v, %v; want %+v", v.Key(), got, err, v)
 		}
 	}
 	// The longest variant key fits in an S3 key (1024 bytes).
@@ -265,7 +276,7 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil || gs != s || gp != p {
 				t.Fatalf("ParseKey(Key(%v, %q)) = %v, %q, %v", s, clip(p), gs, clip(gp), err)
 			}
-			gs, gp, err = parts(variantpath.Parse("/" + key))
+			gs, gp, err = parts(variantpath.Parse("/" + strings.TrimPrefix(key, "original/")))
 			if err != nil || gs != s || gp != p {
 				t.Fatalf("Parse(/Key(%v, %q)) = %v, %q, %v", s, clip(p), gs, clip(gp), err)
 			}
@@ -297,7 +308,7 @@ func TestURLPath(t *testing.T) {
 func TestRoundTripEscaped(t *testing.T) {
 	for _, s := range []size.Size{{W: 1, H: 1}, {W: 800, H: 600}, {W: size.MaxDim, H: size.MaxDim}} {
 		for _, p := range validPaths {
-			v := variantpath.Variant{Size: s, Path: p}
+			v := variantpath.Variant{Format: variantpath.Original, Size: s, Path: p}
 			got, err := variantpath.ParseEscaped(v.URLPath())
 			if err != nil || got != v {
 				t.Fatalf("ParseEscaped(%q) = %+v, %v; want %+v", clip(v.URLPath()), got, err, v)

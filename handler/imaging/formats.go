@@ -1,0 +1,102 @@
+package imaging
+
+import (
+	"fmt"
+
+	"github.com/imgorigin/imgorigin/handler"
+	"github.com/imgorigin/imgorigin/handler/format"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
+)
+
+// OutputFormat is the format a variant asked in f is written in, for an original read as src.
+//
+//   - WebP and AVIF are themselves, with the source's alpha kept.
+//   - Original is what every browser reads, as close to the original as that allows: JPEG, PNG
+//     and GIF stay what they are (a transparent PNG stays PNG, never a JPEG on white); HEIC,
+//     WebP and AVIF, which a viewer that did not ask for them may not read, become JPEG, or
+//     PNG when they have alpha.
+func OutputFormat(src Source, f variantpath.Format) (format.Format, error) {
+	switch f {
+	case variantpath.WebP:
+		return format.WebP, nil
+	case variantpath.AVIF:
+		return format.AVIF, nil
+	case variantpath.Original, "":
+		switch src.Format {
+		case format.JPEG, format.PNG, format.GIF:
+			return src.Format, nil
+		case format.HEIC, format.WebP, format.AVIF:
+			if src.Alpha {
+				return format.PNG, nil
+			}
+			return format.JPEG, nil
+		}
+		return format.Unknown, fmt.Errorf("%w: no web format for a %s original", ErrUnsupported, src.Format)
+	}
+	return format.Unknown, fmt.Errorf("%w: output format %q", ErrUnsupported, f)
+}
+
+// planTargets are the plan's targets for the handler's: each size with the encoder of its
+// format (EncoderFor, at the configured quality).
+func (r *Resizer) planTargets(src Source, ts []handler.Target) ([]Target, error) {
+	out := make([]Target, len(ts))
+	for i, t := range ts {
+		f, err := OutputFormat(src, t.Format)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Target{Size: t.Size, Encoder: EncoderFor(f, r.opt.Quality, src.Alpha)}
+	}
+	return out, nil
+}
+
+// makeTargets decodes src once and encodes every target, each in its own format; the variants
+// come back in the targets' order, with the format token they were asked in.
+func (r *Resizer) makeTargets(src []byte, ts []handler.Target) ([]handler.Variant, format.Format, error) {
+	if len(ts) == 0 {
+		return nil, format.Unknown, nil
+	}
+	in, err := r.inspect(src)
+	if err != nil {
+		return nil, in.Format, err
+	}
+	targets, err := r.planTargets(in, ts)
+	if err != nil {
+		return nil, in.Format, err
+	}
+	p, err := NewPlan(in, targets, nil)
+	if err != nil {
+		return nil, in.Format, fmt.Errorf("%w: %s: %v", ErrInvalid, in.Format, err)
+	}
+	if err := r.checkPlan(in, p); err != nil {
+		return nil, in.Format, err
+	}
+	bodies, err := run(src, p)
+	if err != nil {
+		return nil, in.Format, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	vs := make([]handler.Variant, len(ts))
+	for i, s := range p.Steps {
+		t := ts[s.Target]
+		if t.Format == "" {
+			t.Format = variantpath.Original
+		}
+		vs[s.Target] = handler.Variant{Target: t, Body: bodies[i], ContentType: targets[s.Target].Encoder.Format.ContentType()}
+	}
+	return vs, in.Format, nil
+}
+
+// Dimensions is the width and height libvips reads from an encoded image's header (any format
+// it loads: JPEG, PNG, GIF, WebP, AVIF, HEIC), for tests and tools that check a variant's exact
+// size without decoding it.
+func Dimensions(src []byte) (w, h int, err error) {
+	if len(src) == 0 {
+		return 0, 0, fmt.Errorf("%w: empty file", ErrUnsupported)
+	}
+	setup()
+	hd, err := readHeader(src)
+	if err != nil {
+		return 0, 0, err
+	}
+	return hd.Width, hd.Height, nil
+}
