@@ -12,10 +12,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/imgorigin/imgorigin/handler/focus"
+	"github.com/imgorigin/imgorigin/handler/meta"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
@@ -41,6 +44,9 @@ type Options struct {
 	WorkTimeout     time.Duration // bounds a shared miss, whoever waits for it
 	Logger          *slog.Logger
 	Metrics         string // when set, log lines carry CloudWatch EMF metrics with this Function dimension
+	// Crop is the Resizer's crop policy (CROP): with attention or entropy a miss that finds no
+	// focal point records the one the analysis found in the /meta document.
+	Crop focus.Source
 }
 
 // Handler serves variants and keeps them in step. It is safe for concurrent use.
@@ -93,6 +99,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Header().Set("Allow", "GET, HEAD")
 		rl.err = fmt.Errorf("%w: %s", errMethod, r.Method)
 		h.writeError(rec, rl.err)
+		return
+	}
+	// GET /meta/<path> (issue 12). The only /meta route until the edge issue's router calls
+	// serveMeta itself.
+	if p, ok := strings.CutPrefix(r.URL.Path, "/"+meta.KeyPrefix+"/"); ok {
+		rl.key = meta.Key(p)
+		rl.err = h.serveMeta(rec, r, p)
 		return
 	}
 	vp, err := variantpath.Parse(r.URL.Path)

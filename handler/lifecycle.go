@@ -40,6 +40,10 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 	if err != nil {
 		return h.eventFailed(log, err)
 	}
+	doc, err := h.metaBefore(ctx, path, orig)
+	if err != nil {
+		return h.eventFailed(log, err)
+	}
 	var todo []size.Size
 	for _, s := range h.allowed.Sizes() {
 		old, had := existing[s]
@@ -49,12 +53,13 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 			todo = append(todo, s)
 		}
 	}
-	if len(todo) == 0 {
+	if len(todo) == 0 && doc.fresh {
 		log.Info("variants made", "made", 0, "reason", "every variant is up to date", "ms", ms(time.Since(start)))
 		return nil
 	}
 
-	res, err := h.opt.Resizer.Make(orig.Body, Job{Targets: TargetsOf(variantpath.Original, todo...)})
+	job := h.prewarmJob(todo, orig, doc, log)
+	res, err := h.opt.Resizer.Make(orig.Body, job)
 	vs := res.Variants
 	if err != nil {
 		// The new original cannot be read: its variants, if any, show the old image. Remove
@@ -76,10 +81,14 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 		}
 		out += len(v.Body)
 	}
-	if err := h.invalidate(ctx, path, replaced); err != nil {
+	metaReplaced, err := h.metaAfter(ctx, path, job, res, orig.ETag, doc)
+	if err != nil {
 		return h.eventFailed(log, err)
 	}
-	log.Info("variants made", "made", len(vs), "replaced", len(replaced), "bytes_in", len(orig.Body),
+	if err := h.invalidate(ctx, path, replaced, metaReplaced); err != nil {
+		return h.eventFailed(log, err)
+	}
+	log.Info("variants made", "made", len(vs), "replaced", len(replaced), "meta", job.Meta, "focus_source", res.FocusSource, "bytes_in", len(orig.Body),
 		"bytes_out", out, "ms", ms(time.Since(start)))
 	return nil
 }
@@ -121,7 +130,11 @@ func (h *Handler) removeVariants(ctx context.Context, path string, existing map[
 		h.lru.remove(key)
 		gone = append(gone, s)
 	}
-	if err := h.invalidate(ctx, path, gone); err != nil {
+	metaGone, err := h.removeMeta(ctx, path)
+	if err != nil {
+		return h.eventFailed(log, err)
+	}
+	if err := h.invalidate(ctx, path, gone, metaGone); err != nil {
 		return h.eventFailed(log, err)
 	}
 	log.Info("variants removed", "removed", len(gone))
@@ -173,14 +186,18 @@ func (h *Handler) replace(ctx context.Context, path string, v Variant, sourceETa
 	return fmt.Errorf("put %s: %w: kept losing races with other writers", key, errStorage)
 }
 
-// invalidate purges the CDN paths of path's variants at sizes, in one call.
-func (h *Handler) invalidate(ctx context.Context, path string, sizes []size.Size) error {
-	if h.opt.Invalidator == nil || len(sizes) == 0 {
+// invalidate purges the CDN paths of path's variants at sizes, and of its /meta document
+// when withMeta, in one call.
+func (h *Handler) invalidate(ctx context.Context, path string, sizes []size.Size, withMeta bool) error {
+	if h.opt.Invalidator == nil || (len(sizes) == 0 && !withMeta) {
 		return nil
 	}
-	paths := make([]string, len(sizes))
-	for i, s := range sizes {
-		paths[i] = variantpath.Variant{Size: s, Path: path}.URLPath()
+	paths := make([]string, 0, len(sizes)+1)
+	for _, s := range sizes {
+		paths = append(paths, variantpath.Variant{Size: s, Path: path}.URLPath())
+	}
+	if withMeta {
+		paths = append(paths, metaURLPath(path))
 	}
 	if err := h.opt.Invalidator.Invalidate(ctx, paths); err != nil {
 		return fmt.Errorf("invalidate %d paths: %w", len(paths), err)
