@@ -172,7 +172,7 @@ func TestReplaceRebuildsEveryExistingSizeAndInvalidatesThem(t *testing.T) {
 		t.Errorf("served after replace: centre %v, want blue", c)
 	}
 	inv := cdn.invalidations()
-	want := []string{"/800x600/shop/red%20shoe+1.jpg", "/400x300/shop/red%20shoe+1.jpg", "/100x100/shop/red%20shoe+1.jpg"}
+	want := []string{"/800x600/shop/red%20shoe+1.jpg", "/400x300/shop/red%20shoe+1.jpg", "/100x100/shop/red%20shoe+1.jpg", "/meta/shop/red%20shoe+1.jpg"}
 	if len(inv) != 1 || !sameSet(inv[0], want) {
 		t.Errorf("invalidations %v, want one call with %v", inv, want)
 	}
@@ -214,7 +214,7 @@ func TestDeleteRemovesEveryVariant(t *testing.T) {
 		t.Errorf("GET after delete: %d, want 404", w.Code)
 	}
 	inv := cdn.invalidations()
-	want := []string{"/800x600/shop/red%20shoe+1.jpg", "/400x300/shop/red%20shoe+1.jpg", "/100x100/shop/red%20shoe+1.jpg"}
+	want := []string{"/800x600/shop/red%20shoe+1.jpg", "/400x300/shop/red%20shoe+1.jpg", "/100x100/shop/red%20shoe+1.jpg", "/meta/shop/red%20shoe+1.jpg"}
 	if len(inv) != 1 || !sameSet(inv[0], want) {
 		t.Errorf("invalidations %v, want one call with %v", inv, want)
 	}

@@ -79,13 +79,17 @@ func (h *Handler) variant(ctx context.Context, vp variantpath.Variant, rl *reque
 func (h *Handler) make(ctx context.Context, vp variantpath.Variant) (*made, error) {
 	m := &made{}
 	start := time.Now()
-	// The document recorded at pre-warm (~1 KB) is read beside the original, for its focal point.
+	// With CROP attention or entropy the document recorded at pre-warm (~1 KB) is read beside
+	// the original, for the focal point found there. With centre there is nothing to reuse: a
+	// document records the centre or the uploader's focal point, which is on the original.
 	var doc *Object
-	var docErr error
+	docErr := fs.ErrNotExist
 	docRead := make(chan struct{})
 	go func() {
 		defer close(docRead)
-		doc, docErr = h.opt.Variants.Get(ctx, meta.Key(vp.Path))
+		if h.analyses() {
+			doc, docErr = h.opt.Variants.Get(ctx, meta.Key(vp.Path))
+		}
 	}()
 	orig, err := h.opt.Originals.Get(ctx, h.opt.OriginalsPrefix+vp.Path)
 	<-docRead
