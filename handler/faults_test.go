@@ -22,9 +22,9 @@ import (
 
 	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/config"
+	"github.com/imgorigin/imgorigin/handler/meta"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
-	"github.com/imgorigin/imgorigin/handler/meta"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 	"github.com/imgorigin/imgorigin/internal/app"
 	"github.com/imgorigin/imgorigin/internal/faultproxy"

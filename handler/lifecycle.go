@@ -48,7 +48,7 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 	for _, s := range h.allowed.Sizes() {
 		old, had := existing[s]
 		wanted := had || slices.Contains(h.opt.PrewarmSizes, s)
-		fresh := had && orig.ETag != "" && old.Metadata[MetaSourceETag] == orig.ETag
+		fresh := had && orig.ETag != "" && old.Metadata[MetaSourceETag] == orig.ETag && doc.fresh
 		if wanted && !fresh {
 			todo = append(todo, s)
 		}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 
+	"github.com/imgorigin/imgorigin/handler/focus"
 	"github.com/imgorigin/imgorigin/handler/meta"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
@@ -23,7 +24,10 @@ type metaState struct {
 }
 
 // metaBefore reads path's document (~1 KB): whether it must be made again, and the focal point
-// it recorded.
+// it recorded. It is fresh when it was made from this very original (its ETag) with the focal
+// point the original carries now: a metadata-only copy that changes the focal point may keep
+// the ETag (S3 keeps the content's MD5), and then the document is what tells the variants are
+// stale.
 func (h *Handler) metaBefore(ctx context.Context, path string, orig *Object) (metaState, error) {
 	obj, err := h.opt.Variants.Get(ctx, meta.Key(path))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -32,8 +36,10 @@ func (h *Handler) metaBefore(ctx context.Context, path string, orig *Object) (me
 	if err != nil {
 		return metaState{}, storageErr("get meta", err)
 	}
-	p, _ := recordedFocus(obj, nil, orig.ETag)
-	return metaState{obj: obj, fresh: p != nil}, nil
+	p, src := recordedFocus(obj, nil, orig.ETag)
+	up, ok, _ := focus.FromObjectMetadata(orig.Metadata)
+	fresh := p != nil && ok == (src == focus.FromMetadata) && (!ok || up.String() == p.String())
+	return metaState{obj: obj, fresh: fresh}, nil
 }
 
 // prewarmJob is the pre-warm's one decode: the sizes to make, the uploader's focal point or the

@@ -43,7 +43,9 @@ func (h *Handler) serveMeta(w http.ResponseWriter, r *http.Request, path string)
 }
 
 // metaURLPath is the CDN path of path's document.
-func metaURLPath(path string) string { return "/" + meta.KeyPrefix + "/" + variantpath.EscapePath(path) }
+func metaURLPath(path string) string {
+	return "/" + meta.KeyPrefix + "/" + variantpath.EscapePath(path)
+}
 
 // metaDoc finds or makes path's document; concurrent misses share one decode.
 func (h *Handler) metaDoc(ctx context.Context, path string) (*cached, error) {
