@@ -3,6 +3,8 @@
 #   prefix                   origin              prewarm
 #   <originals_prefix>*      read                read
 #   <W>x<H>/* per size       read, write         read, write, delete
+#   meta/*                   read, write         read, write, delete
+#                            (the /meta document of each original, kept in step like a variant)
 #   ListBucket on the bucket only for those prefixes, so that a missing key is S3's 404
 #                            (NoSuchKey), not its 403: without s3:ListBucket S3 hides whether a
 #                            key exists and the service would answer 500 instead of 404, and a
@@ -12,15 +14,16 @@
 #
 # tfsec reports the object ARNs below as "wildcarded resources" (aws-iam-no-policy-wildcards).
 # The "*" is the key under one prefix (originals/*, <W>x<H>/*) or the streams of one log group
-# (<log group arn>:*): object and stream names are not known in advance, and the prefix is the
+# (<log group arn>:*) or meta/*: object and stream names are not known in advance, and the prefix is the
 # boundary. Those statements carry an inline ignore; no action is wildcarded.
 
 locals {
   originals_object_arn = "${aws_s3_bucket.images.arn}/${var.originals_prefix}*"
-  variant_object_arns  = [for s in var.sizes : "${aws_s3_bucket.images.arn}/${s}/*"]
+  # The variant prefixes and meta/ (handler/meta: no size parses as "meta").
+  variant_object_arns = concat([for s in var.sizes : "${aws_s3_bucket.images.arn}/${s}/*"], ["${aws_s3_bucket.images.arn}/meta/*"])
   # Values of s3:prefix that ListBucket (ListObjectsV2, and S3's own existence check behind a
   # GetObject/HeadObject of a missing key) may use.
-  listable_prefixes = concat(["${var.originals_prefix}*"], [for s in var.sizes : "${s}/*"])
+  listable_prefixes = concat(["${var.originals_prefix}*"], [for s in var.sizes : "${s}/*"], ["meta/*"])
 }
 
 data "aws_iam_policy_document" "lambda_assume" {

@@ -81,10 +81,10 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
     }
   }
 
-  # Each variant prefix: every rebuild and every delete of an original leaves a noncurrent
-  # version of each variant; none of them is worth keeping.
+  # Each variant prefix and meta/: every rebuild and every delete of an original leaves a
+  # noncurrent version of each variant and of its /meta document; none of them is worth keeping.
   dynamic "rule" {
-    for_each = var.sizes
+    for_each = concat(var.sizes, ["meta"])
 
     content {
       id     = "expire-superseded-variants-${rule.value}"

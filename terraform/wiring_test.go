@@ -41,6 +41,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"github.com/imgorigin/imgorigin/handler/config"
+	"github.com/imgorigin/imgorigin/handler/meta"
 )
 
 // The zips `make package` writes, relative to this directory.
@@ -61,16 +62,18 @@ var vipsVars = []string{"VIPSHOME", "VIPS_BLOCK_UNTRUSTED", "VIPS_CONCURRENCY"}
 //   - LRU_TTL: origin only (prewarm runs with LRU_BYTES=0, no in-process cache).
 //   - WORK_TIMEOUT: origin only (it bounds a shared miss; prewarm serves none), below the
 //     origin's timeout rather than config's default (checkWorkTimeout).
+//   - CROP: both (pre-warm analyses once and records the point; a miss without a record does).
 var wantEnv = map[string][]string{
 	"origin": {
 		config.EnvBucket, config.EnvOriginalsPrefix, config.EnvSizes, config.EnvJPEGQuality,
 		config.EnvCacheControl, config.EnvErrorCache, config.EnvLRUBytes, "LRU_TTL",
 		config.EnvMaxSourceBytes, config.EnvMaxSourcePixels, config.EnvMaxFrames, config.EnvWorkTimeout,
+		config.EnvCrop,
 	},
 	"prewarm": {
 		config.EnvBucket, config.EnvOriginalsPrefix, config.EnvSizes, config.EnvPrewarmSizes,
 		config.EnvJPEGQuality, config.EnvCacheControl, config.EnvLRUBytes, config.EnvMaxSourceBytes,
-		config.EnvMaxSourcePixels, config.EnvMaxFrames, config.EnvDistributionID,
+		config.EnvMaxSourcePixels, config.EnvMaxFrames, config.EnvDistributionID, config.EnvCrop,
 	},
 }
 
@@ -725,6 +728,7 @@ func checkVariableDefaults(m *module) problems {
 		"max_source_bytes":    cty.NumberIntVal(config.DefaultMaxSourceBytes),
 		"max_source_pixels":   cty.NumberIntVal(config.DefaultMaxSourcePixels),
 		"max_frames":          cty.NumberIntVal(config.DefaultMaxFrames),
+		"crop":                cty.StringVal(string(config.DefaultCrop)),
 	}
 	for name, w := range want {
 		v, err := m.varDefault(name)
@@ -1112,6 +1116,7 @@ func checkIAM(m *module) problems {
 	for _, s := range sizes {
 		wantListable = append(wantListable, s+"/*")
 	}
+	wantListable = append(wantListable, meta.KeyPrefix+"/*") // the /meta documents
 	sort.Strings(wantListable)
 
 	for _, name := range []string{"origin", "prewarm"} {
@@ -1190,11 +1195,13 @@ func checkIAM(m *module) problems {
 		if name == "prewarm" && !invalidates {
 			p.add("prewarm: cannot invalidate the distribution")
 		}
-		// Exactly: originals read-only, each variant prefix read/write (prewarm: and delete).
+		// Exactly: originals read-only, each variant prefix and meta/ read/write (prewarm: and
+		// delete).
 		want := map[string][]string{originals: {"s3:GetObject"}}
 		for _, s := range sizes {
 			want[bucket+"/"+s+"/*"] = variantActions
 		}
+		want[bucket+"/"+meta.KeyPrefix+"/*"] = variantActions
 		for r, acts := range granted {
 			w, ok := want[r]
 			if !ok {
@@ -1851,8 +1858,8 @@ func checkLifecycle(m *module) problems {
 		if !kept {
 			p.add("%v: no rule expires noncurrent originals after var.noncurrent_version_expiration_days", showVars(vars))
 		}
-		// Variants: 1 day under each size's prefix.
-		for _, s := range sizes {
+		// Variants and /meta documents: 1 day under each size's prefix and meta/.
+		for _, s := range append(slices.Clone(sizes), meta.KeyPrefix) {
 			found := false
 			for _, r := range rules {
 				if r.enabled && r.hasPrefix && r.prefix == s+"/" && !r.noncurrent.IsNull() && r.noncurrent.Equals(cty.NumberIntVal(1)).True() {
@@ -2257,7 +2264,7 @@ func TestEvaluatorSeesThroughLocals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"{{aws_s3_bucket.images.arn}}/800x600/*", "{{aws_s3_bucket.images.arn}}/400x300/*", "{{aws_s3_bucket.images.arn}}/200x150/*"}
+	want := []string{"{{aws_s3_bucket.images.arn}}/800x600/*", "{{aws_s3_bucket.images.arn}}/400x300/*", "{{aws_s3_bucket.images.arn}}/200x150/*", "{{aws_s3_bucket.images.arn}}/meta/*"}
 	if !slices.Equal(arns, want) {
 		t.Errorf("local.variant_object_arns = %v, want %v", arns, want)
 	}
@@ -2313,6 +2320,12 @@ func TestBrokenWiringIsCaught(t *testing.T) {
 			`"${aws_s3_bucket.images.arn}/${s}/*"]`, `"${aws_s3_bucket.images.arn}/*"]`, checkIAM},
 		{"ListBucket without prefix condition", "iam.tf",
 			`      values   = local.listable_prefixes`, `      values   = ["*"]`, checkIAM},
+		{"no access to the /meta documents", "iam.tf",
+			`, ["${aws_s3_bucket.images.arn}/meta/*"])`, `, [])`, checkIAM},
+		{"/meta documents not listable", "iam.tf",
+			`, ["meta/*"])`, `)`, checkIAM},
+		{"/meta documents' old versions kept", "s3.tf",
+			`for_each = concat(var.sizes, ["meta"])`, `for_each = var.sizes`, checkLifecycle},
 		{"origin may delete variants", "iam.tf",
 			`actions   = ["s3:GetObject", "s3:PutObject"]`, `actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]`, checkIAM},
 
