@@ -15,7 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/config"
+	"github.com/imgorigin/imgorigin/handler/focus"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 	"github.com/imgorigin/imgorigin/internal/app"
 )
@@ -49,12 +51,20 @@ func main() {
 	// with a redirect of its own, where the handler (like the Lambda) answers 400.
 	var root http.Handler = h
 	if cfg.Bucket == "" {
-		page := &indexPage{dir: *dir, prefix: cfg.OriginalsPrefix, sizes: cfg.Sizes}
+		page := &indexPage{dir: *dir, prefix: cfg.OriginalsPrefix, sizes: cfg.Sizes, policy: cfg.Crop}
+		crops := &cropsPage{originals: originals, prefix: cfg.OriginalsPrefix, sizes: cfg.Sizes, resizers: map[focus.Source]handler.Resizer{}}
+		for _, p := range []focus.Source{focus.FromAttention, focus.FromEntropy} {
+			c := cfg
+			c.Crop = p
+			crops.resizers[p] = app.Resizer(c)
+		}
 		files := http.FileServerFS(os.DirFS(*dir))
 		root = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 				page.ServeHTTP(w, r)
+			case strings.HasPrefix(r.URL.Path, cropsPrefix) && r.Method == http.MethodGet:
+				crops.ServeHTTP(w, r)
 			case strings.HasPrefix(r.URL.Path, "/"+cfg.OriginalsPrefix) && variantpath.CheckPath(strings.TrimPrefix(r.URL.Path, "/")) == nil:
 				files.ServeHTTP(w, r) // the originals themselves, for the page
 			default:

@@ -162,7 +162,9 @@ func (r *Resizer) analyse(img *first, in Source, targets []Target) (focus.Point,
 	if in.CMYK {
 		p = uprightPoint(p, in.Orientation)
 	}
-	return p, nil
+	// Rounded as focus.Point.String writes it: the point recorded in /meta is exactly the one
+	// the variants were cut around.
+	return focus.Point{X: math.Round(p.X*1e6) / 1e6, Y: math.Round(p.Y*1e6) / 1e6}, nil
 }
 
 // uprightPoint maps a point in fractions of the stored image to the upright image under EXIF
