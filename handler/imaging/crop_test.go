@@ -204,3 +204,43 @@ func TestMetaThumb(t *testing.T) {
 		t.Fatalf("meta alone: %v %dx%d %d variants", err, m.Width, m.Height, len(m.Variants))
 	}
 }
+
+// The cover path (a focal point with the /meta facts) under every EXIF orientation: the cover is
+// the loaded image as stored, the box is mapped into it, and every target comes out upright.
+// orient-N.jpg is 300x200 upright: red top-left, green top-right, blue bottom-left, white
+// bottom-right. A square box at the left edge (focal point 0,0.5) spans x 0-199, at the right
+// (1,0.5) x 100-299.
+func TestCropUnderOrientation(t *testing.T) {
+	r := newResizer()
+	red, green, blue := color.RGBA{255, 0, 0, 255}, color.RGBA{0, 255, 0, 255}, color.RGBA{0, 0, 255, 255}
+	for o := 1; o <= 8; o++ {
+		src := fixture(t, fmt.Sprintf("orient-%d.jpg", o))
+		for _, c := range []struct {
+			focus focus.Point
+			at    map[[2]float64]color.RGBA // fractions of the square variant
+		}{
+			{focus.Point{X: 0, Y: 0.5}, map[[2]float64]color.RGBA{{0.1, 0.25}: red, {0.1, 0.75}: blue, {0.9, 0.25}: green}},
+			{focus.Point{X: 1, Y: 0.5}, map[[2]float64]color.RGBA{{0.9, 0.25}: green, {0.1, 0.25}: red}},
+		} {
+			m, err := r.Make(src, handler.Job{Targets: handler.TargetsOf(variantpath.Original, mustSizes("150x100,100x100,50x50")...), Focus: &c.focus, Meta: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Width != 300 || m.Height != 200 || m.Thumb.Bounds().Dx() != 32 {
+				t.Fatalf("orientation %d: %dx%d", o, m.Width, m.Height)
+			}
+			for _, v := range m.Variants[1:] {
+				img, _ := decode(t, v.Body)
+				b := img.Bounds()
+				if b.Dx() != v.Target.Size.W || b.Dy() != v.Target.Size.H {
+					t.Fatalf("orientation %d: %v came out %v", o, v.Target.Size, b.Size())
+				}
+				for f, want := range c.at {
+					if px := img.At(int(f[0]*float64(b.Dx())), int(f[1]*float64(b.Dy()))); !near(px, want, 40) {
+						t.Errorf("orientation %d, focus %v, %v at %v: %v, want %v", o, c.focus, v.Target.Size, f, rgb(px), want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package imaging
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/focus"
@@ -96,7 +97,7 @@ func (r *Resizer) makeFromCover(src []byte, in Source, targets []Target, job han
 	}
 	defer img.close()
 	if analyse {
-		pt, err := r.analyse(img, in, targets)
+		pt, err := r.analyse(img, in, targets, p.W == 0)
 		if err != nil {
 			return m, fmt.Errorf("%w: smartcrop: %v", ErrInvalid, err)
 		}
@@ -115,8 +116,11 @@ func (r *Resizer) makeFromCover(src []byte, in Source, targets []Target, job han
 	uw, uh := in.Upright()
 	for i := range p.Steps {
 		s := &p.Steps[i]
+		if !s.FromFirst {
+			continue // reduced from the step before it: same aspect, same box
+		}
 		b := focus.Crop(uw, uh, s.W, s.H, m.Focus)
-		if in.CMYK { // the cover is the loaded image as stored
+		if p.W == 0 { // the cover is the loaded image as stored
 			b = b.Stored(uw, uh, in.Orientation).Scale(in.Width, in.Height, img.W, img.H)
 		} else {
 			b = b.Scale(uw, uh, img.W, img.H)
@@ -133,7 +137,7 @@ func (r *Resizer) makeFromCover(src []byte, in Source, targets []Target, job han
 
 // analyse finds the focal point with the crop policy on the first image: attention's centre,
 // or the centre of entropy's box for the first target's aspect ratio.
-func (r *Resizer) analyse(img *first, in Source, targets []Target) (focus.Point, error) {
+func (r *Resizer) analyse(img *first, in Source, targets []Target, stored bool) (focus.Point, error) {
 	entropy := r.opt.Crop == focus.FromEntropy
 	// The box asked for is the first target's aspect ratio in the cover (the entropy box is
 	// that aspect's crop; attention's point moves with the box's size on flat images, and this
@@ -142,7 +146,7 @@ func (r *Resizer) analyse(img *first, in Source, targets []Target) (focus.Point,
 	w, h := img.W, img.H
 	if len(targets) > 0 {
 		tw, th := targets[0].Size.W, targets[0].Size.H
-		if in.CMYK && swapsAxes(in.Orientation) {
+		if stored && swapsAxes(in.Orientation) {
 			tw, th = th, tw
 		}
 		b := aspectBox(Rect{0, 0, img.W, img.H}, tw, th)
@@ -159,7 +163,7 @@ func (r *Resizer) analyse(img *first, in Source, targets []Target) (focus.Point,
 		ax, ay = box.X+box.W/2, box.Y+box.H/2
 	}
 	p := focus.FromPixel(ax, ay, img.W, img.H)
-	if in.CMYK {
+	if stored {
 		p = uprightPoint(p, in.Orientation)
 	}
 	// Rounded as focus.Point.String writes it: the point recorded in /meta is exactly the one
@@ -190,9 +194,12 @@ func uprightPoint(p focus.Point, o int) focus.Point {
 	return p
 }
 
-// coverPlan makes the whole upright original into one in-memory image that covers every
-// target (the shrink on load as NewPlan decides it), then one thumbnail step per target, whose
-// Cut Make fills in once the focal point is known.
+// coverPlan makes the whole original into one in-memory image that covers every target: the
+// loaded image itself where the loader shrinks on load and no colour conversion is needed
+// (JPEG; PNG without alpha, box-shrunk; CMYK, converted at load), in stored orientation;
+// otherwise resampled, upright, to just cover them. Then, per aspect ratio, the largest target
+// is cut from it (Step.Cut, filled in by Make once the focal point is known) and each smaller
+// one of that aspect reduced from the one before, as the chain does.
 func coverPlan(in Source, targets []Target) (Plan, error) {
 	base := targets
 	if len(base) == 0 { // the /meta facts alone: a small cover suffices
@@ -208,13 +215,38 @@ func coverPlan(in Source, targets []Target) (Plan, error) {
 		scale = max(scale, coverScale(t.Size, Rect{0, 0, uw, uh}))
 	}
 	p.Strategy, p.Cut, p.Hold, p.Fill, p.Steps = Cover, Rect{}, true, false, nil
-	if p.Loader != LoadCMYK {
+	asLoaded := p.Loader == LoadCMYK || scale <= 1 && !in.ICC && (p.Loader == LoadJPEG || p.Loader == LoadPNG && !in.Alpha)
+	if asLoaded {
+		p.W, p.H = 0, 0
+	} else {
 		// +2 keeps rounding in thumbnail's fit from leaving the cover a pixel short.
 		p.W = int(math.Ceil(float64(uw)*scale)) + 2
 		p.H = int(math.Ceil(float64(uh)*scale)) + 2
 	}
-	for i, t := range targets {
-		p.Steps = append(p.Steps, Step{Target: i, Op: OpThumbnail, FromFirst: true, W: t.Size.W, H: t.Size.H, Encoder: t.Encoder})
+	done := make([]bool, len(targets))
+	for {
+		b := -1
+		for i, t := range targets {
+			if !done[i] && (b < 0 || area(t.Size) > area(targets[b].Size)) {
+				b = i
+			}
+		}
+		if b < 0 {
+			break
+		}
+		var group []Target
+		var index []int
+		for i, t := range targets {
+			if !done[i] && t.Size.W*targets[b].Size.H == t.Size.H*targets[b].Size.W {
+				group, index, done[i] = append(group, t), append(index, i), true
+			}
+		}
+		steps := chainSteps(group, slices.Index(index, b), in.Alpha)
+		steps[0].Op, steps[0].Keep = OpThumbnail, true
+		for _, s := range steps {
+			s.Target = index[s.Target]
+			p.Steps = append(p.Steps, s)
+		}
 	}
 	return p, nil
 }
