@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bbrks/go-blurhash"
 
 	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/config"
@@ -94,5 +99,55 @@ func TestCropsPage(t *testing.T) {
 	}
 	if strings.Contains(body, "metadata.json\"") || w.Code != http.StatusOK {
 		t.Errorf("page %d lists the sidecar", w.Code)
+	}
+}
+
+// The page's BlurHash decoder (JavaScript, run by node with a stand-in canvas) paints the same
+// pixels as go-blurhash, the library the placeholders are encoded with.
+func TestPageBlurHashDecoder(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	var page bytes.Buffer
+	if err := pageTmpl.Execute(&page, map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	script := page.String()
+	start, end := strings.Index(script, "<script>")+len("<script>"), strings.Index(script, "const ratioOf")
+	if start < len("<script>") || end < start {
+		t.Fatal("no BlurHash decoder in the page")
+	}
+	const hash, w, h = "LXJuGoX.fQ-A.AsUfQbcO@wIfQS$", 32, 24
+	harness := script[start:end] + `
+let painted;
+globalThis.document = {createElement: () => ({getContext: () => ({
+  createImageData: (w, h) => ({data: new Uint8ClampedArray(w * h * 4)}),
+  putImageData: img => { painted = img; }}), toDataURL: () => "data:image/png;base64,"})};
+blurhashURL("` + hash + `", ` + strconv.Itoa(w) + `, ` + strconv.Itoa(h) + `);
+process.stdout.write(JSON.stringify(Array.from(painted.data)));
+`
+	out, err := exec.Command(node, "-e", harness).Output()
+	if err != nil {
+		t.Fatalf("node: %v", err)
+	}
+	var px []int
+	if err := json.Unmarshal(out, &px); err != nil || len(px) != w*h*4 {
+		t.Fatalf("node painted %d values: %v", len(px), err)
+	}
+	want, err := blurhash.Decode(hash, w, h, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for y := range h {
+		for x := range w {
+			r, g, b, _ := want.At(x, y).RGBA()
+			o := 4 * (x + y*w)
+			for i, c := range []uint32{r >> 8, g >> 8, b >> 8} {
+				if d := px[o+i] - int(c); d < -2 || d > 2 || px[o+3] != 255 {
+					t.Fatalf("(%d,%d) channel %d: page %d, go-blurhash %d", x, y, i, px[o+i], c)
+				}
+			}
+		}
 	}
 }
