@@ -21,13 +21,15 @@ import (
 //   - miss-centre: one 800x600, centre crop (a miss under CROP=centre);
 //   - miss-recorded: one 800x600 around the focal point recorded at pre-warm (a later miss
 //     under CROP=attention);
-//   - miss-attention: one 800x600 with the analysis (a miss that finds no record).
+//   - miss-attention: one 800x600 with the analysis (a miss that finds no record);
+//   - prewarm-entropy, miss-entropy: the same as the attention ones with CROP=entropy.
 //
 //	BENCH_IMAGES=... go test -run '^$' -bench Crop -benchtime 10x ./handler/imaging
 func BenchmarkCrop(b *testing.B) {
 	dir := benchDir(b)
 	centre := New(Options{Quality: 80, MaxBytes: 40 << 20, MaxPixels: 100_000_000, MaxFrames: 200})
 	attention := New(Options{Quality: 80, MaxBytes: 40 << 20, MaxPixels: 100_000_000, MaxFrames: 200, Crop: focus.FromAttention})
+	entropy := New(Options{Quality: 80, MaxBytes: 40 << 20, MaxPixels: 100_000_000, MaxFrames: 200, Crop: focus.FromEntropy})
 	three := handler.TargetsOf(variantpath.Original, mustSizes("800x600,400x300,200x150")...)
 	one := handler.TargetsOf(variantpath.Original, mustSizes("800x600")...)
 	for _, name := range benchImages {
@@ -48,6 +50,8 @@ func BenchmarkCrop(b *testing.B) {
 				{"miss-centre", centre, handler.Job{Targets: one}},
 				{"miss-recorded", attention, handler.Job{Targets: one, Focus: &rec.Focus, FocusSource: rec.FocusSource}},
 				{"miss-attention", attention, handler.Job{Targets: one}},
+				{"prewarm-entropy", entropy, handler.Job{Targets: three, Meta: true}},
+				{"miss-entropy", entropy, handler.Job{Targets: one}},
 			}
 			cpu := make([]time.Duration, len(ways))
 			for _, w := range ways { // untimed: first-use set-up
@@ -74,6 +78,8 @@ func BenchmarkCrop(b *testing.B) {
 			b.ReportMetric(ms(2)/ms(0), "prewarm-attention/today")
 			b.ReportMetric(ms(4)/ms(3), "miss-recorded/centre")
 			b.ReportMetric(ms(5)/ms(3), "miss-attention/centre")
+			b.ReportMetric(ms(6)/ms(0), "prewarm-entropy/today")
+			b.ReportMetric(ms(7)/ms(3), "miss-entropy/centre")
 		})
 	}
 }
