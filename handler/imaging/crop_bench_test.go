@@ -16,15 +16,21 @@ import (
 //
 //   - prewarm-today: the three standard sizes from one decode, centre crop, no /meta facts
 //     (the pre-warm before issue 12);
+//
 //   - prewarm-centre: the same with the /meta facts (CROP=centre, the default, now);
+//
 //   - prewarm-attention: CROP=attention, the /meta facts, the point found on the cover;
+//
 //   - miss-centre: one 800x600, centre crop (a miss under CROP=centre);
+//
 //   - miss-recorded: one 800x600 around the focal point recorded at pre-warm (a later miss
 //     under CROP=attention);
+//
 //   - miss-attention: one 800x600 with the analysis (a miss that finds no record);
+//
 //   - prewarm-entropy, miss-entropy: the same as the attention ones with CROP=entropy.
 //
-//	BENCH_IMAGES=... go test -run '^$' -bench Crop -benchtime 10x ./handler/imaging
+//     BENCH_IMAGES=... go test -run '^$' -bench Crop -benchtime 10x ./handler/imaging
 func BenchmarkCrop(b *testing.B) {
 	dir := benchDir(b)
 	centre := New(Options{Quality: 80, MaxBytes: 40 << 20, MaxPixels: 100_000_000, MaxFrames: 200})
