@@ -12,25 +12,17 @@ import (
 // BenchmarkCrop: what the crop policies and the /meta facts cost, per benchmark photo, as
 // ratios measured in one run. Every iteration runs each way once, in turn, so that the load of
 // a shared machine falls on all of them alike; each reports its process CPU time per op
-// (cpu-ms, every thread) and the ratios the issue's targets are about:
+// (cpu-ms, every thread) and the ratios the issue's targets are about.
 //
-//   - prewarm-today: the three standard sizes from one decode, centre crop, no /meta facts
-//     (the pre-warm before issue 12);
+// prewarm-today is the three standard sizes from one decode, centre crop, no /meta facts (the
+// pre-warm before issue 12); prewarm-centre the same with the /meta facts (CROP=centre, the
+// default, now); prewarm-attention CROP=attention, the /meta facts, the point found on the
+// cover; miss-centre one 800x600, centre crop; miss-recorded one 800x600 around the focal point
+// recorded at pre-warm (a later miss under CROP=attention); miss-attention one 800x600 with the
+// analysis (a miss that finds no record); prewarm-entropy and miss-entropy the same as the
+// attention ones with CROP=entropy.
 //
-//   - prewarm-centre: the same with the /meta facts (CROP=centre, the default, now);
-//
-//   - prewarm-attention: CROP=attention, the /meta facts, the point found on the cover;
-//
-//   - miss-centre: one 800x600, centre crop (a miss under CROP=centre);
-//
-//   - miss-recorded: one 800x600 around the focal point recorded at pre-warm (a later miss
-//     under CROP=attention);
-//
-//   - miss-attention: one 800x600 with the analysis (a miss that finds no record);
-//
-//   - prewarm-entropy, miss-entropy: the same as the attention ones with CROP=entropy.
-//
-//     BENCH_IMAGES=... go test -run '^$' -bench Crop -benchtime 10x ./handler/imaging
+//	BENCH_IMAGES=... go test -run '^$' -bench Crop -benchtime 12x ./handler/imaging
 func BenchmarkCrop(b *testing.B) {
 	dir := benchDir(b)
 	centre := New(Options{Quality: 80, MaxBytes: 40 << 20, MaxPixels: 100_000_000, MaxFrames: 200})
