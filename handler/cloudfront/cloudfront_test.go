@@ -289,7 +289,7 @@ func TestPrewarmRecordFailsCleanlyWhenInvalidationRunsOutOfTime(t *testing.T) {
 		t.Fatalf("Prewarm = %v, want the record to fail with ErrOutOfTime wrapping TooManyInvalidationsInProgress", err)
 	}
 	got := fake.requests()
-	checkRequests(t, got, len(got), []string{"/400x300/a%20b/photo.jpg", "/200x150/a%20b/photo.jpg"})
+	checkRequests(t, got, len(got), []string{"/400x300/a%20b/photo.jpg", "/200x150/a%20b/photo.jpg", "/meta/a%20b/photo.jpg"})
 	if !strings.Contains(logs.String(), `"msg":"event failed"`) || !strings.Contains(logs.String(), "TooManyInvalidationsInProgress") {
 		t.Errorf("no \"event failed\" log line naming TooManyInvalidationsInProgress:\n%s", logs.String())
 	}

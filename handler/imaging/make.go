@@ -104,7 +104,9 @@ func (r *Resizer) makeFromCover(src []byte, in Source, targets []Target, job han
 		m.Focus, m.FocusSource = pt, r.opt.Crop
 	}
 	if job.Meta {
-		t, err := img.thumb(meta.ThumbWidth)
+		// ThumbWidth wide, and at most 8 times that high: a very tall original still gets a
+		// thumbnail small enough to hash (meta.Placeholder refuses large ones).
+		t, err := img.thumb(meta.ThumbWidth, 8*meta.ThumbWidth)
 		if err != nil {
 			return m, fmt.Errorf("%w: thumbnail: %v", ErrInvalid, err)
 		}
