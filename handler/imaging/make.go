@@ -104,9 +104,7 @@ func (r *Resizer) makeFromCover(src []byte, in Source, targets []Target, job han
 		m.Focus, m.FocusSource = pt, r.opt.Crop
 	}
 	if job.Meta {
-		// ThumbWidth wide, and at most 8 times that high: a very tall original still gets a
-		// thumbnail small enough to hash (meta.Placeholder refuses large ones).
-		t, err := img.thumb(meta.ThumbWidth, 8*meta.ThumbWidth)
+		t, err := img.thumb(thumbShrink(img, in, p.W == 0))
 		if err != nil {
 			return m, fmt.Errorf("%w: thumbnail: %v", ErrInvalid, err)
 		}
@@ -173,6 +171,19 @@ func (r *Resizer) analyse(img *first, in Source, targets []Target, stored bool) 
 	return focus.Point{X: math.Round(p.X*1e6) / 1e6, Y: math.Round(p.Y*1e6) / 1e6}, nil
 }
 
+// thumbShrink is the box shrink that makes the cover about meta.ThumbWidth wide upright, and at
+// most 8 times that high (a very tall original still gets a thumbnail small enough to hash:
+// meta.Placeholder refuses large ones). A box average is all a BlurHash needs, and much
+// cheaper than a Lanczos thumbnail of the cover.
+func thumbShrink(img *first, in Source, stored bool) int {
+	w, h := img.W, img.H
+	if stored && swapsAxes(in.Orientation) {
+		w, h = h, w
+	}
+	// Never past the short side: an extreme strip keeps a pixel across (and stays small).
+	return max(1, min(max(ceilDiv(w, meta.ThumbWidth), ceilDiv(h, 8*meta.ThumbWidth)), w, h))
+}
+
 // uprightPoint maps a point in fractions of the stored image to the upright image under EXIF
 // orientation o (focus.Box.Stored the other way).
 func uprightPoint(p focus.Point, o int) focus.Point {
@@ -196,10 +207,10 @@ func uprightPoint(p focus.Point, o int) focus.Point {
 	return p
 }
 
-// coverPlan makes the whole original into one in-memory image that covers every target: the
-// loaded image itself where the loader shrinks on load and no colour conversion is needed
-// (JPEG; PNG without alpha, box-shrunk; CMYK, converted at load), in stored orientation;
-// otherwise resampled, upright, to just cover them. Then, per aspect ratio, the largest target
+// coverPlan makes the whole original into one in-memory image that covers every target (or is
+// the original's size, when a target needs more): the loaded image itself where the loader
+// shrinks on load and no colour conversion is needed (JPEG; PNG without alpha, box-shrunk;
+// CMYK, converted at load), in stored orientation; otherwise resampled, upright. Then, per aspect ratio, the largest target
 // is cut from it (Step.Cut, filled in by Make once the focal point is known) and each smaller
 // one of that aspect reduced from the one before, as the chain does.
 func coverPlan(in Source, targets []Target) (Plan, error) {
@@ -216,10 +227,15 @@ func coverPlan(in Source, targets []Target) (Plan, error) {
 	for _, t := range base {
 		scale = max(scale, coverScale(t.Size, Rect{0, 0, uw, uh}))
 	}
+	// Never enlarge the whole original (an extreme strip would become an enormous cover): a
+	// target larger than its box is enlarged from its own cut, in its step.
+	scale = min(scale, 1)
 	p.Strategy, p.Cut, p.Hold, p.Fill, p.Steps = Cover, Rect{}, true, false, nil
-	asLoaded := p.Loader == LoadCMYK || scale <= 1 && !in.ICC && (p.Loader == LoadJPEG || p.Loader == LoadPNG && !in.Alpha)
+	asLoaded := p.Loader == LoadCMYK || !in.ICC && (p.Loader == LoadJPEG || p.Loader == LoadPNG && !in.Alpha)
 	if asLoaded {
 		p.W, p.H = 0, 0
+	} else if scale == 1 {
+		p.W, p.H = uw, uh // the original's own size: nothing is resampled
 	} else {
 		// +2 keeps rounding in thumbnail's fit from leaving the cover a pixel short.
 		p.W = int(math.Ceil(float64(uw)*scale)) + 2

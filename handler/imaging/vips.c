@@ -266,11 +266,13 @@ int origin_smartcrop(VipsImage *in, int interesting, int w, int h, int *ax, int 
 	return 0;
 }
 
-// origin_thumb makes a copy of in that fits inside w x h (orientation applied), alpha flattened
-// onto white, as 8-bit sRGB RGB pixels: tw*th*3 bytes in *buf, g_free by the caller.
-int origin_thumb(VipsImage *in, int w, int h, void **buf, size_t *len, int *tw, int *th) {
+// origin_thumb box-shrinks in by shrink on both axes, applies the orientation, flattens alpha
+// onto white and returns 8-bit sRGB RGB pixels: tw*th*3 bytes in *buf, g_free by the caller.
+int origin_thumb(VipsImage *in, int shrink, void **buf, size_t *len, int *tw, int *th) {
 	VipsImage *img = NULL, *next = NULL;
-	if (vips_thumbnail_image(in, &img, w, "height", h, "size", VIPS_SIZE_DOWN, NULL))
+	if (vips_shrink(in, &img, shrink, shrink, NULL))
+		return -1;
+	if (then(vips_autorot(img, &next, NULL), &img, &next))
 		return -1;
 	if (vips_image_hasalpha(img)) {
 		double white[1] = {255};

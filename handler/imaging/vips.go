@@ -158,12 +158,12 @@ func (f *first) smartcrop(entropy bool, w, h int) (ax, ay int, box Rect, err err
 	return int(cx), int(cy), Rect{int(left), int(top), w, h}, nil
 }
 
-// thumb is an sRGB copy of the first image that fits inside w x h, orientation applied.
-func (f *first) thumb(w, h int) (*image.NRGBA, error) {
+// thumb is an sRGB copy of the first image box-shrunk by shrink, orientation applied.
+func (f *first) thumb(shrink int) (*image.NRGBA, error) {
 	var buf unsafe.Pointer
 	var n C.size_t
 	var tw, th C.int
-	if C.origin_thumb(f.img, C.int(w), C.int(h), &buf, &n, &tw, &th) != 0 {
+	if C.origin_thumb(f.img, C.int(shrink), &buf, &n, &tw, &th) != 0 {
 		return nil, vipsError()
 	}
 	defer C.g_free(C.gpointer(buf))

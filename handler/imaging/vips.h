@@ -36,5 +36,5 @@ int origin_run(const void *src, size_t len, const origin_plan *p, origin_step *s
 int origin_first(const void *src, size_t len, const origin_plan *p, VipsImage **out);
 int origin_steps(VipsImage *img, const origin_plan *p, origin_step *s, int n);
 int origin_smartcrop(VipsImage *in, int interesting, int w, int h, int *ax, int *ay, int *left, int *top);
-int origin_thumb(VipsImage *in, int w, int h, void **buf, size_t *len, int *tw, int *th);
+int origin_thumb(VipsImage *in, int shrink, void **buf, size_t *len, int *tw, int *th);
 void origin_unref(VipsImage *in);
