@@ -11,6 +11,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/focus"
+	"github.com/imgorigin/imgorigin/handler/format"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
@@ -241,6 +242,52 @@ func TestCropUnderOrientation(t *testing.T) {
 						t.Errorf("orientation %d, focus %v, %v at %v: %v, want %v", o, c.focus, v.Target.Size, f, rgb(px), want)
 					}
 				}
+			}
+		}
+	}
+}
+
+// coverPlan (pure): which cover, and the steps per aspect: the largest of each ratio cut from the
+// cover, the smaller ones of that ratio reduced from the one before.
+func TestCoverPlan(t *testing.T) {
+	sizes := mustSizes("400x300,1200x675,800x600,200x150")
+	for _, c := range []struct {
+		name   string
+		src    Source
+		w, h   int // the cover: 0 is the loaded image as stored
+		shrink int
+		loader Loader
+	}{
+		{"JPEG: as loaded, shrunk on load", jpegSource(4000, 3000, 6), 0, 0, 2, LoadJPEG},
+		{"JPEG with a profile: resampled to cover", Source{Format: format.JPEG, Width: 4000, Height: 3000, Orientation: 1, ICC: true}, 1202, 902, 2, LoadJPEG},
+		{"PNG with alpha: resampled to cover", Source{Format: format.PNG, Width: 4000, Height: 3000, Orientation: 1, Alpha: true}, 1202, 902, 1, LoadPNG},
+		{"WebP: thumbnail to cover", Source{Format: format.WebP, Width: 4000, Height: 3000, Orientation: 1}, 1202, 902, 1, LoadThumbnail},
+		{"WebP smaller than a target: its own size, never enlarged whole", Source{Format: format.WebP, Width: 300, Height: 3000, Orientation: 1}, 300, 3000, 1, LoadThumbnail},
+	} {
+		p, err := coverPlan(c.src, Targets(c.src, sizes, 80))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if p.W != c.w || p.H != c.h || p.Shrink != c.shrink || p.Loader != c.loader || !p.Hold || p.Fill || p.Cut != (Rect{}) {
+			t.Errorf("%s: cover %dx%d shrink %d loader %d hold %v fill %v cut %v", c.name, p.W, p.H, p.Shrink, p.Loader, p.Hold, p.Fill, p.Cut)
+		}
+		// 16:9 first (the largest), then 4:3 at 800, 400, 200.
+		want := []struct {
+			target    int
+			op        Op
+			fromFirst bool
+		}{{1, OpThumbnail, true}, {2, OpThumbnail, true}, {0, OpResize, false}, {3, OpResize, false}}
+		if len(p.Steps) != len(want) {
+			t.Fatalf("%s: %d steps", c.name, len(p.Steps))
+		}
+		for i, w := range want {
+			s := p.Steps[i]
+			op := w.op
+			if c.src.Alpha && op == OpResize {
+				op = OpThumbnail // premultiplied, as the chain does
+			}
+			if s.Target != w.target || s.Op != op || s.FromFirst != w.fromFirst || (s.Op == OpThumbnail && !s.Keep && w.fromFirst) {
+				t.Errorf("%s: step %d = %+v, want target %d op %d from first %v", c.name, i, s, w.target, op, w.fromFirst)
 			}
 		}
 	}
