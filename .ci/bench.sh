@@ -79,6 +79,9 @@ if [ -z "${SKIP_GO:-}" ]; then
   done
   (cd handler/imaging && BENCH_IMAGES=$IMG "$OUT/imaging.test" -test.run '^$' -test.benchmem \
     -test.bench '^BenchmarkResizeParallel/photo-13mp\.jpg$' -test.count 3 -test.benchtime 5s) | tee -a "$GOB" | grep -E '^Benchmark' >&2
+  # Crop policies and /meta (issue 12): ratios within one interleaved run, apart from go-bench.txt.
+  (cd handler/imaging && BENCH_IMAGES=$IMG "$OUT/imaging.test" -test.run '^$' \
+    -test.bench '^BenchmarkCrop$' -test.benchtime 12x) | tee "$OUT/crop-bench.txt" | grep -E '^Benchmark' >&2
 fi
 
 # ---- 3. the peers, with the project in the same run ---------------------------------------------

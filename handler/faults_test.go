@@ -21,6 +21,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/config"
+	"github.com/imgorigin/imgorigin/handler/meta"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
@@ -149,6 +150,12 @@ func checkStored(t *testing.T, srv *s3test.Server) []string {
 	var variants []string
 	for _, k := range srv.Keys(t) {
 		if strings.HasPrefix(k, config.DefaultOriginalsPrefix) {
+			continue
+		}
+		if strings.HasPrefix(k, meta.KeyPrefix+"/") { // the original's /meta document: whole JSON
+			if _, err := meta.Parse(srv.Get(t, k)); err != nil {
+				t.Errorf("stored %s: %v", k, err)
+			}
 			continue
 		}
 		v, err := variantpath.ParseKey(k)

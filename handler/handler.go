@@ -19,6 +19,8 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/imgorigin/imgorigin/edge"
+	"github.com/imgorigin/imgorigin/handler/focus"
+	"github.com/imgorigin/imgorigin/handler/meta"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
@@ -45,6 +47,9 @@ type Options struct {
 	WorkTimeout     time.Duration // bounds a shared miss, whoever waits for it
 	Logger          *slog.Logger
 	Metrics         string // when set, log lines carry CloudWatch EMF metrics with this Function dimension
+	// Crop is the Resizer's crop policy (CROP): with attention or entropy a miss that finds no
+	// focal point records the one the analysis found in the /meta document.
+	Crop focus.Source
 }
 
 // Handler serves variants and keeps them in step. It is safe for concurrent use.
@@ -112,10 +117,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(rec, rl.err)
 		return
 	}
-	vp, meta, err := route(r)
-	if err == nil && meta {
-		rl.key = vp.Path
-		h.serveMeta(rec, r, vp.Path, rl)
+	vp, isMeta, err := route(r)
+	if err == nil && isMeta {
+		rl.key = meta.Key(vp.Path)
+		rl.err = h.serveMeta(rec, r, vp.Path)
 		return
 	}
 	if err == nil && !h.allowed.Allows(vp.Size) {

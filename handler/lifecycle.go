@@ -42,6 +42,10 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 	if err != nil {
 		return h.eventFailed(log, err)
 	}
+	doc, err := h.metaBefore(ctx, path, orig)
+	if err != nil {
+		return h.eventFailed(log, err)
+	}
 	var todo []Target
 	var stale []variantpath.Variant // fresh, but replaced by this original: invalidated again
 	for _, f := range variantpath.Formats {
@@ -49,7 +53,10 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 			vp := variantpath.Variant{Format: f, Size: s, Path: path}
 			old, had := existing[vp]
 			wanted := had || (slices.Contains(h.opt.PrewarmSizes, s) && slices.Contains(h.opt.PrewarmFormats, f))
-			fresh := had && orig.ETag != "" && old.Metadata[MetaSourceETag] == orig.ETag
+			// A variant is fresh when it was made from this original, and the focal point
+			// recorded in the /meta document is still the original's (a metadata-only copy
+			// may keep the ETag and change the point).
+			fresh := had && orig.ETag != "" && old.Metadata[MetaSourceETag] == orig.ETag && doc.fresh
 			switch {
 			case wanted && !fresh:
 				todo = append(todo, Target{Size: s, Format: f})
@@ -58,15 +65,16 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 			}
 		}
 	}
-	if len(todo) == 0 {
-		if err := h.invalidate(ctx, stale); err != nil {
+	if len(todo) == 0 && doc.fresh {
+		if err := h.invalidate(ctx, path, stale, false); err != nil {
 			return h.eventFailed(log, err)
 		}
 		log.Info("variants made", "made", 0, "reason", "every variant is up to date", "invalidated", len(stale), "ms", ms(time.Since(start)))
 		return nil
 	}
 
-	res, err := h.opt.Resizer.Make(orig.Body, Job{Targets: todo})
+	job := h.prewarmJob(todo, orig, doc, log)
+	res, err := h.opt.Resizer.Make(orig.Body, job)
 	vs := res.Variants
 	if err != nil {
 		// The new original cannot be read: its variants, if any, show the old image. Remove
@@ -90,10 +98,14 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 		}
 		out += len(v.Body)
 	}
-	if err := h.invalidate(ctx, replaced); err != nil {
+	metaReplaced, err := h.metaAfter(ctx, path, job, res, orig.ETag, doc)
+	if err != nil {
 		return h.eventFailed(log, err)
 	}
-	log.Info("variants made", "made", len(vs), "replaced", len(replaced), "bytes_in", len(orig.Body),
+	if err := h.invalidate(ctx, path, replaced, metaReplaced); err != nil {
+		return h.eventFailed(log, err)
+	}
+	log.Info("variants made", "made", len(vs), "replaced", len(replaced), "meta", job.Meta, "focus_source", res.FocusSource, "bytes_in", len(orig.Body),
 		"bytes_out", out, "ms", ms(time.Since(start)))
 	return nil
 }
@@ -123,12 +135,13 @@ func (h *Handler) Remove(ctx context.Context, key string) error {
 		// Nothing is left to delete: this is a retry of a removal whose first attempt deleted
 		// the variants and then failed to invalidate them, or a duplicate event. Which paths
 		// the edge still holds cannot be known any more, so every path the key can have is
-		// invalidated, still exact (4 per size: three formats and the viewer's path).
+		// invalidated, still exact (4 per size: three formats and the viewer's path; and the
+		// /meta document's).
 		all := h.variantsOf(path)
-		if err := h.invalidate(ctx, all); err != nil {
+		if err := h.invalidate(ctx, path, all, true); err != nil {
 			return h.eventFailed(log, err)
 		}
-		log.Info("variants removed", "removed", 0, "reason", "none left: every path invalidated again", "paths", len(InvalidationPaths(all)))
+		log.Info("variants removed", "removed", 0, "reason", "none left: every path invalidated again", "paths", len(InvalidationPaths(all))+2)
 		return nil
 	}
 	return h.removeVariants(ctx, path, existing, log)
@@ -146,7 +159,11 @@ func (h *Handler) removeVariants(ctx context.Context, path string, existing map[
 		h.lru.remove(vp.Key())
 		gone = append(gone, vp)
 	}
-	if err := h.invalidate(ctx, gone); err != nil {
+	metaGone, err := h.removeMeta(ctx, path)
+	if err != nil {
+		return h.eventFailed(log, err)
+	}
+	if err := h.invalidate(ctx, path, gone, metaGone); err != nil {
 		return h.eventFailed(log, err)
 	}
 	log.Info("variants removed", "removed", len(gone))
@@ -233,12 +250,16 @@ func InvalidationPaths(vps []variantpath.Variant) []string {
 	return paths
 }
 
-// invalidate purges the CDN paths of vps, in one call.
-func (h *Handler) invalidate(ctx context.Context, vps []variantpath.Variant) error {
-	if h.opt.Invalidator == nil || len(vps) == 0 {
+// invalidate purges the CDN paths of vps, and of path's /meta document when withMeta, in one
+// call.
+func (h *Handler) invalidate(ctx context.Context, path string, vps []variantpath.Variant, withMeta bool) error {
+	if h.opt.Invalidator == nil || (len(vps) == 0 && !withMeta) {
 		return nil
 	}
 	paths := InvalidationPaths(vps)
+	if withMeta {
+		paths = append(paths, metaURLPaths(path)...)
+	}
 	if err := h.opt.Invalidator.Invalidate(ctx, paths); err != nil {
 		return fmt.Errorf("invalidate %d paths: %w", len(paths), err)
 	}

@@ -173,7 +173,7 @@ func TestReplaceRebuildsEveryExistingSizeAndInvalidatesThem(t *testing.T) {
 		t.Errorf("served after replace: centre %v, want blue", c)
 	}
 	inv := cdn.invalidations()
-	want := redShoePaths
+	want := append(slices.Clone(redShoePaths), redShoeMetaPaths...)
 	if len(inv) != 1 || !sameSet(inv[0], want) {
 		t.Errorf("invalidations %v, want one call with %v", inv, want)
 	}
@@ -203,6 +203,9 @@ var redShoePaths = []string{
 	"/original/400x300/shop/red~20shoe~2B1.jpg", "/webp/400x300/shop/red~20shoe~2B1.jpg", "/400x300/shop/red%20shoe+1.jpg",
 	"/original/100x100/shop/red~20shoe~2B1.jpg", "/100x100/shop/red%20shoe+1.jpg",
 }
+
+// redShoeMetaPaths are the /meta document's: the edge's rewritten path and the viewer's.
+var redShoeMetaPaths = []string{"/meta/shop/red~20shoe~2B1.jpg", "/meta/shop/red%20shoe+1.jpg"}
 
 // The known bug of the first lifecycle: an invalidation fails, the event is retried, every
 // variant is fresh by then, and nothing is invalidated: the edge kept the old picture. The
@@ -262,7 +265,7 @@ func TestDeleteRemovesEveryVariant(t *testing.T) {
 		t.Errorf("GET after delete: %d, want 404", w.Code)
 	}
 	inv := cdn.invalidations()
-	want := redShoePaths
+	want := append(slices.Clone(redShoePaths), redShoeMetaPaths...)
 	if len(inv) != 1 || !sameSet(inv[0], want) {
 		t.Errorf("invalidations %v, want one call with %v", inv, want)
 	}

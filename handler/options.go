@@ -16,5 +16,6 @@ func OptionsFrom(cfg config.Config) Options {
 		LRUBytes:        cfg.LRUBytes,
 		LRUTTL:          cfg.LRUTTL,
 		WorkTimeout:     cfg.WorkTimeout,
+		Crop:            cfg.Crop,
 	}
 }

@@ -27,6 +27,8 @@ type Job struct {
 	// Focus is the point to crop around, in fractions of the upright image (the original's
 	// focal-point metadata, or the one recorded at pre-warm). Nil: the Resizer's crop policy.
 	Focus *focus.Point
+	// FocusSource is where Focus came from, echoed in Made.FocusSource ("": FromMetadata).
+	FocusSource focus.Source
 	// Meta asks for what the /meta document needs besides the variants: a small thumbnail.
 	Meta bool
 }

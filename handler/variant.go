@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/imgorigin/imgorigin/handler/meta"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
@@ -91,18 +92,41 @@ func (h *Handler) variant(ctx context.Context, vp variantpath.Variant, rl *reque
 func (h *Handler) make(ctx context.Context, vp variantpath.Variant) (*made, error) {
 	m := &made{}
 	start := time.Now()
+	// With CROP attention or entropy the document recorded at pre-warm (~1 KB) is read beside
+	// the original, for the focal point found there. With centre there is nothing to reuse: a
+	// document records the centre or the uploader's focal point, which is on the original.
+	var doc *Object
+	docErr := fs.ErrNotExist
+	docRead := make(chan struct{})
+	go func() {
+		defer close(docRead)
+		if h.analyses() {
+			doc, docErr = h.opt.Variants.Get(ctx, meta.Key(vp.Path))
+		}
+	}()
 	orig, err := h.opt.Originals.Get(ctx, h.opt.OriginalsPrefix+vp.Path)
+	<-docRead
 	m.fetch = time.Since(start)
 	if err != nil {
 		return nil, storageErr("get original", err)
 	}
 	m.bytesIn = len(orig.Body)
 	start = time.Now()
-	res, err := h.opt.Resizer.Make(orig.Body, Job{Targets: TargetsOf(vp.Fmt(), vp.Size)})
+	job := Job{Targets: TargetsOf(vp.Fmt(), vp.Size)}
+	job.Focus, job.FocusSource = h.originalFocus(orig, h.log.With("path", vp.Path))
+	if job.Focus == nil {
+		job.Focus, job.FocusSource = recordedFocus(doc, docErr, orig.ETag)
+	}
+	// No focal point known and the policy analyses: record what it finds, once.
+	job.Meta = job.Focus == nil && h.analyses()
+	res, err := h.opt.Resizer.Make(orig.Body, job)
 	vs := res.Variants
 	m.transform = time.Since(start)
 	if err != nil {
 		return nil, err
+	}
+	if job.Meta {
+		h.recordMeta(ctx, vp.Path, res, orig.ETag, doc, docErr)
 	}
 	start = time.Now()
 	err = h.put(ctx, vp.Path, vs[0], orig.ETag, Cond{IfNoneMatch: true}, false)

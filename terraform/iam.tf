@@ -4,6 +4,8 @@
 #   <originals_prefix>*      read                read
 #   original/* webp/* avif/* read, write         read, write, delete
 #   (variants: <format>/<W>x<H>/<path>, one prefix per format whatever the sizes)
+#   meta/*                   read, write         read, write, delete
+#                            (the /meta document of each original, kept in step like a variant)
 #   ListBucket on the bucket only for those prefixes, so that a missing key is S3's 404
 #                            (NoSuchKey), not its 403: without s3:ListBucket S3 hides whether a
 #                            key exists and the service would answer 500 instead of 404, and a
@@ -12,7 +14,7 @@
 # Nothing else in the bucket is readable or writable by either function.
 #
 # tfsec reports the object ARNs below as "wildcarded resources" (aws-iam-no-policy-wildcards).
-# The "*" is the key under one prefix (originals/*, webp/*) or the streams of one log group
+# The "*" is the key under one prefix (originals/*, webp/*, meta/*) or the streams of one log group
 # (<log group arn>:*): object and stream names are not known in advance, and the prefix is the
 # boundary. Those statements carry an inline ignore; no action is wildcarded.
 

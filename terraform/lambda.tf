@@ -80,6 +80,7 @@ resource "aws_lambda_function" "origin" {
       MAX_SOURCE_PIXELS   = tostring(var.max_source_pixels)
       MAX_FRAMES          = tostring(var.max_frames)
       WORK_TIMEOUT        = "${local.origin_work_timeout_s}s"
+      CROP                = var.crop
 
       VIPSHOME             = "/var/task"
       VIPS_BLOCK_UNTRUSTED = "1"
@@ -148,6 +149,7 @@ resource "aws_lambda_function" "prewarm" {
       MAX_SOURCE_BYTES  = tostring(var.max_source_bytes)
       MAX_SOURCE_PIXELS = tostring(var.max_source_pixels)
       MAX_FRAMES        = tostring(var.max_frames)
+      CROP              = var.crop
       # The pre-warm function never serves reads: no in-process variant cache, so memory goes
       # to libvips and a stale cached variant can never stand in for a rebuild.
       LRU_BYTES                  = "0"

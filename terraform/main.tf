@@ -42,8 +42,9 @@ locals {
   topic_name            = "${var.name}-originals"
 
   # Variants live under one prefix per format (handler/variantpath: <format>/<W>x<H>/<path>),
-  # whatever the sizes: IAM, ListBucket and the version expiry name these three.
-  variant_prefixes = ["original/", "webp/", "avif/"]
+  # whatever the sizes, and each original's /meta document under meta/ (handler/meta): IAM,
+  # ListBucket and the version expiry name these four.
+  variant_prefixes = ["original/", "webp/", "avif/", "meta/"]
 
   # Where `make package` writes the zips (one per function).
   origin_zip  = "${path.module}/../build/origin.zip"

@@ -82,8 +82,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
     }
   }
 
-  # Each variant prefix: every rebuild and every delete of an original leaves a noncurrent
-  # version of each variant; none of them is worth keeping.
+  # Each variant prefix and meta/: every rebuild and every delete of an original leaves a
+  # noncurrent version of each variant and of its /meta document; none of them is worth keeping.
   dynamic "rule" {
     for_each = local.variant_prefixes
 

@@ -242,6 +242,18 @@ variable "vips_concurrency" {
   }
 }
 
+variable "crop" {
+  description = "CROP: where an original without a focal-point metadata is cropped. centre, or attention / entropy (libvips smartcrop, once per original at pre-warm, recorded in its /meta document; README has the costs)."
+  type        = string
+  default     = "centre"
+
+  # handler/config: exactly these (lower case accepted there too).
+  validation {
+    condition     = contains(["centre", "attention", "entropy"], var.crop)
+    error_message = "crop: centre, attention or entropy."
+  }
+}
+
 variable "work_timeout_s" {
   description = "WORK_TIMEOUT of the origin function, seconds: the longest one miss (fetch, resize, store) may take, whoever waits for it; then the request is a 504 and the function is still alive to answer and log it. null: origin_timeout_s - 3 (at least 1). Must be below origin_timeout_s."
   type        = number

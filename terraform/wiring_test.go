@@ -42,6 +42,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"github.com/imgorigin/imgorigin/handler/config"
+	"github.com/imgorigin/imgorigin/handler/meta"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
 
@@ -63,16 +64,18 @@ var vipsVars = []string{"VIPSHOME", "VIPS_BLOCK_UNTRUSTED", "VIPS_CONCURRENCY"}
 //   - LRU_TTL: origin only (prewarm runs with LRU_BYTES=0, no in-process cache).
 //   - WORK_TIMEOUT: origin only (it bounds a shared miss; prewarm serves none), below the
 //     origin's timeout rather than config's default (checkWorkTimeout).
+//   - CROP: both (pre-warm analyses once and records the point; a miss without a record does).
 var wantEnv = map[string][]string{
 	"origin": {
 		config.EnvBucket, config.EnvOriginalsPrefix, config.EnvSizes, config.EnvJPEGQuality,
 		config.EnvCacheControl, config.EnvErrorCache, config.EnvLRUBytes, "LRU_TTL",
 		config.EnvMaxSourceBytes, config.EnvMaxSourcePixels, config.EnvMaxFrames, config.EnvWorkTimeout,
+		config.EnvCrop,
 	},
 	"prewarm": {
 		config.EnvBucket, config.EnvOriginalsPrefix, config.EnvSizes, config.EnvPrewarmSizes, config.EnvPrewarmFormats,
 		config.EnvJPEGQuality, config.EnvCacheControl, config.EnvLRUBytes, config.EnvMaxSourceBytes,
-		config.EnvMaxSourcePixels, config.EnvMaxFrames, config.EnvDistributionID,
+		config.EnvMaxSourcePixels, config.EnvMaxFrames, config.EnvDistributionID, config.EnvCrop,
 	},
 }
 
@@ -729,6 +732,7 @@ func checkVariableDefaults(m *module) problems {
 		"max_source_bytes":    cty.NumberIntVal(config.DefaultMaxSourceBytes),
 		"max_source_pixels":   cty.NumberIntVal(config.DefaultMaxSourcePixels),
 		"max_frames":          cty.NumberIntVal(config.DefaultMaxFrames),
+		"crop":                cty.StringVal(string(config.DefaultCrop)),
 	}
 	for name, w := range want {
 		v, err := m.varDefault(name)
@@ -1117,6 +1121,7 @@ func checkIAM(m *module) problems {
 	for _, f := range variantpath.Formats {
 		wantListable = append(wantListable, string(f)+"/*")
 	}
+	wantListable = append(wantListable, meta.KeyPrefix+"/*") // the /meta documents
 	sort.Strings(wantListable)
 
 	for _, name := range []string{"origin", "prewarm"} {
@@ -1195,11 +1200,13 @@ func checkIAM(m *module) problems {
 		if name == "prewarm" && !invalidates {
 			p.add("prewarm: cannot invalidate the distribution")
 		}
-		// Exactly: originals read-only, each variant prefix read/write (prewarm: and delete).
+		// Exactly: originals read-only, each variant prefix and meta/ read/write (prewarm: and
+		// delete).
 		want := map[string][]string{originals: {"s3:GetObject"}}
 		for _, f := range variantpath.Formats {
 			want[bucket+"/"+string(f)+"/*"] = variantActions
 		}
+		want[bucket+"/"+meta.KeyPrefix+"/*"] = variantActions
 		for r, acts := range granted {
 			w, ok := want[r]
 			if !ok {
@@ -1856,10 +1863,14 @@ func checkLifecycle(m *module) problems {
 		if !kept {
 			p.add("%v: no rule expires noncurrent originals after var.noncurrent_version_expiration_days", showVars(vars))
 		}
-		// Variants: 1 day under each format's prefix (variantpath's key layout).
+		// Variants and /meta documents: 1 day under each format's prefix (variantpath's key
+		// layout) and meta/.
 		_ = sizes
+		prefixes := []string{meta.KeyPrefix}
 		for _, f := range variantpath.Formats {
-			s := string(f)
+			prefixes = append(prefixes, string(f))
+		}
+		for _, s := range prefixes {
 			found := false
 			for _, r := range rules {
 				if r.enabled && r.hasPrefix && r.prefix == s+"/" && !r.noncurrent.IsNull() && r.noncurrent.Equals(cty.NumberIntVal(1)).True() {
@@ -2400,7 +2411,7 @@ func TestEvaluatorSeesThroughLocals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"{{aws_s3_bucket.images.arn}}/original/*", "{{aws_s3_bucket.images.arn}}/webp/*", "{{aws_s3_bucket.images.arn}}/avif/*"}
+	want := []string{"{{aws_s3_bucket.images.arn}}/original/*", "{{aws_s3_bucket.images.arn}}/webp/*", "{{aws_s3_bucket.images.arn}}/avif/*", "{{aws_s3_bucket.images.arn}}/meta/*"}
 	if !slices.Equal(arns, want) {
 		t.Errorf("local.variant_object_arns = %v, want %v", arns, want)
 	}
@@ -2468,6 +2479,10 @@ func TestBrokenWiringIsCaught(t *testing.T) {
 			`"${aws_s3_bucket.images.arn}/${f}*"]`, `"${aws_s3_bucket.images.arn}/*"]`, checkIAM},
 		{"ListBucket without prefix condition", "iam.tf",
 			`      values   = local.listable_prefixes`, `      values   = ["*"]`, checkIAM},
+		{"no access to the /meta documents", "main.tf",
+			`"avif/", "meta/"]`, `"avif/"]`, checkIAM},
+		{"/meta documents' old versions kept", "main.tf",
+			`"avif/", "meta/"]`, `"avif/"]`, checkLifecycle},
 		{"origin may delete variants", "iam.tf",
 			`actions   = ["s3:GetObject", "s3:PutObject"]`, `actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]`, checkIAM},
 

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/edge"
+	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/config"
+	"github.com/imgorigin/imgorigin/handler/focus"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 	"github.com/imgorigin/imgorigin/internal/app"
@@ -55,12 +57,20 @@ func main() {
 	allowed := size.NewAllowlist(cfg.Sizes)
 	var root http.Handler = toOrigin(h, allowed)
 	if cfg.Bucket == "" {
-		page := &indexPage{dir: *dir, prefix: cfg.OriginalsPrefix, sizes: cfg.Sizes}
+		page := &indexPage{dir: *dir, prefix: cfg.OriginalsPrefix, sizes: cfg.Sizes, policy: cfg.Crop}
+		crops := &cropsPage{originals: originals, prefix: cfg.OriginalsPrefix, sizes: cfg.Sizes, resizers: map[focus.Source]handler.Resizer{}}
+		for _, p := range []focus.Source{focus.FromAttention, focus.FromEntropy} {
+			c := cfg
+			c.Crop = p
+			crops.resizers[p] = app.Resizer(c)
+		}
 		files := http.FileServerFS(os.DirFS(*dir))
 		root = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 				page.ServeHTTP(w, r)
+			case strings.HasPrefix(r.URL.Path, cropsPrefix) && r.Method == http.MethodGet:
+				crops.ServeHTTP(w, r)
 			case strings.HasPrefix(r.URL.Path, "/"+cfg.OriginalsPrefix) && variantpath.CheckPath(strings.TrimPrefix(r.URL.Path, "/")) == nil:
 				files.ServeHTTP(w, r) // the originals themselves, for the page
 			default:

@@ -280,8 +280,9 @@ func TestPrewarmRecordFailsCleanlyWhenInvalidationRunsOutOfTime(t *testing.T) {
 		t.Fatalf("Prewarm = %v, want the record to fail with ErrOutOfTime wrapping TooManyInvalidationsInProgress", err)
 	}
 	got := fake.requests()
-	// Each replaced variant by its origin path, and each size by its viewer path (handler.InvalidationPaths).
-	checkRequests(t, got, len(got), []string{"/original/400x300/a~20b/photo.jpg", "/400x300/a%20b/photo.jpg", "/original/200x150/a~20b/photo.jpg", "/200x150/a%20b/photo.jpg"})
+	// Each replaced variant by its origin path, each size by its viewer path (handler.InvalidationPaths),
+	// and the /meta document.
+	checkRequests(t, got, len(got), []string{"/original/400x300/a~20b/photo.jpg", "/400x300/a%20b/photo.jpg", "/original/200x150/a~20b/photo.jpg", "/200x150/a%20b/photo.jpg", "/meta/a~20b/photo.jpg", "/meta/a%20b/photo.jpg"})
 	if !strings.Contains(logs.String(), `"msg":"event failed"`) || !strings.Contains(logs.String(), "TooManyInvalidationsInProgress") {
 		t.Errorf("no \"event failed\" log line naming TooManyInvalidationsInProgress:\n%s", logs.String())
 	}

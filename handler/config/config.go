@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/imgorigin/imgorigin/handler/focus"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
 )
@@ -33,13 +34,14 @@ const (
 	EnvMaxFrames       = "MAX_FRAMES"
 	EnvDistributionID  = "CLOUDFRONT_DISTRIBUTION_ID"
 	EnvWorkTimeout     = "WORK_TIMEOUT"
+	EnvCrop            = "CROP"
 )
 
 // Vars is every variable Load reads (the SDK's own AWS_* variables aside).
 var Vars = []string{
 	EnvBucket, EnvOriginalsPrefix, EnvSizes, EnvPrewarmSizes, EnvPrewarmFormats, EnvPathStyle, EnvJPEGQuality,
 	EnvCacheControl, EnvErrorCache, EnvLRUBytes, EnvLRUTTL, EnvMaxSourceBytes, EnvMaxSourcePixels, EnvMaxFrames,
-	EnvDistributionID, EnvWorkTimeout,
+	EnvDistributionID, EnvWorkTimeout, EnvCrop,
 }
 
 // Defaults.
@@ -63,6 +65,7 @@ const (
 	DefaultMaxSourcePixels = 100_000_000
 	DefaultMaxFrames       = 200
 	DefaultWorkTimeout     = 25 * time.Second
+	DefaultCrop            = focus.FromCentre
 )
 
 // Config is the whole configuration. Zero values are not valid; start from Default or Load.
@@ -83,6 +86,9 @@ type Config struct {
 	MaxFrames         int                  // animation frames above this are refused (422)
 	DistributionID    string               // CloudFront distribution to invalidate when an original changes
 	WorkTimeout       time.Duration        // bounds one miss's work (fetch, resize, store), whoever waits for it
+	// Crop is the crop policy where an original has no focal point: centre, attention or
+	// entropy (libvips smartcrop, once per original, recorded in its /meta document).
+	Crop focus.Source
 }
 
 // Default returns the configuration with every default applied.
@@ -102,6 +108,7 @@ func Default() Config {
 		MaxSourcePixels:   DefaultMaxSourcePixels,
 		MaxFrames:         DefaultMaxFrames,
 		WorkTimeout:       DefaultWorkTimeout,
+		Crop:              DefaultCrop,
 	}
 }
 
@@ -130,6 +137,7 @@ func Load(getenv func(string) string) (Config, error) {
 	read(e, EnvMaxFrames, &c.MaxFrames, whole[int])
 	read(e, EnvDistributionID, &c.DistributionID, text)
 	read(e, EnvWorkTimeout, &c.WorkTimeout, duration)
+	read(e, EnvCrop, &c.Crop, cropPolicy)
 	if err := errors.Join(e.errs...); err != nil {
 		return Config{}, err
 	}
@@ -182,6 +190,14 @@ func whole[T int | int64](v string) (T, error) {
 		return 0, errors.New("want a whole number >= 0")
 	}
 	return T(n), nil
+}
+
+func cropPolicy(v string) (focus.Source, error) {
+	switch p := focus.Source(strings.ToLower(v)); p {
+	case focus.FromCentre, focus.FromAttention, focus.FromEntropy:
+		return p, nil
+	}
+	return "", errors.New("want centre, attention or entropy")
 }
 
 func duration(v string) (time.Duration, error) {

@@ -48,6 +48,7 @@ func TestDefaults(t *testing.T) {
 		MaxFrames:         config.DefaultMaxFrames,
 		DistributionID:    "",
 		WorkTimeout:       config.DefaultWorkTimeout,
+		Crop:              "centre",
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load(empty) =\n%+v\nwant\n%+v", c, want)
@@ -121,6 +122,7 @@ func TestEveryVarChangesConfig(t *testing.T) {
 		config.EnvMaxFrames:       {"3", func(c *config.Config) { c.MaxFrames = 3 }},
 		config.EnvDistributionID:  {"E2EXAMPLE123", func(c *config.Config) { c.DistributionID = "E2EXAMPLE123" }},
 		config.EnvWorkTimeout:     {"10s", func(c *config.Config) { c.WorkTimeout = 10 * time.Second }},
+		config.EnvCrop:            {"Attention", func(c *config.Config) { c.Crop = "attention" }},
 	}
 	for _, name := range config.Vars {
 		row, ok := rows[name]
@@ -251,6 +253,8 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{config.EnvWorkTimeout, map[string]string{config.EnvWorkTimeout: "25"}}, // no unit
 		{config.EnvWorkTimeout, map[string]string{config.EnvWorkTimeout: "0s"}},
 		{config.EnvWorkTimeout, map[string]string{config.EnvWorkTimeout: "-1s"}},
+		{config.EnvCrop, map[string]string{config.EnvCrop: "center"}},
+		{config.EnvCrop, map[string]string{config.EnvCrop: "smart"}},
 	} {
 		c, err := config.Load(env(tc.env))
 		if err == nil {

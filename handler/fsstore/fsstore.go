@@ -7,6 +7,7 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -41,7 +42,14 @@ func (d *Dir) Close() error { return d.root.Close() }
 // FS is the folder as an fs.FS (for listing originals on the local server's page).
 func (d *Dir) FS() fs.FS { return d.root.FS() }
 
-// Get reads the file at key. The content type is sniffed: a folder keeps no metadata.
+// SidecarSuffix names the optional file beside a key that holds its user metadata, the local
+// stand-in for S3's x-amz-meta-*: "people/ana.jpg.metadata.json" holds a JSON object of
+// strings such as {"focal-point": "0.32,0.41"} for "people/ana.jpg". Only read: Put keeps no
+// metadata. A sidecar that is not such an object is ignored.
+const SidecarSuffix = ".metadata.json"
+
+// Get reads the file at key, and its sidecar's metadata if there is one. The content type is
+// sniffed.
 func (d *Dir) Get(_ context.Context, key string) (*handler.Object, error) {
 	if !fs.ValidPath(key) {
 		return nil, fmt.Errorf("key %q: %w", key, fs.ErrNotExist)
@@ -53,10 +61,23 @@ func (d *Dir) Get(_ context.Context, key string) (*handler.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &handler.Object{Body: b, ContentType: format.Sniff(b).ContentType(), ETag: etag(b)}, nil
+	return &handler.Object{Body: b, ContentType: format.Sniff(b).ContentType(), ETag: etag(b), Metadata: d.sidecar(key)}, nil
 }
 
-// Head is Get without the body. A folder keeps no metadata, so Metadata is always empty.
+// sidecar is key's metadata from its sidecar file, or nil.
+func (d *Dir) sidecar(key string) map[string]string {
+	b, err := d.root.ReadFile(key + SidecarSuffix)
+	if err != nil || len(b) > 64<<10 {
+		return nil
+	}
+	var md map[string]string
+	if json.Unmarshal(b, &md) != nil || len(md) == 0 {
+		return nil
+	}
+	return md
+}
+
+// Head is Get without the body.
 func (d *Dir) Head(ctx context.Context, key string) (*handler.Object, error) {
 	o, err := d.Get(ctx, key)
 	if err != nil {

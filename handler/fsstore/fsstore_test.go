@@ -533,3 +533,37 @@ func TestDelete(t *testing.T) {
 		t.Errorf("files left: %v", got)
 	}
 }
+
+// A sidecar "<key>.metadata.json" is the key's user metadata (the local focal point); a broken
+// one is ignored.
+func TestSidecarMetadata(t *testing.T) {
+	dir := t.TempDir()
+	d, err := fsstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+	if err := d.Put(ctx, "people/ana.jpg", &handler.Object{Body: []byte("x")}, handler.Cond{}); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := d.Head(ctx, "people/ana.jpg"); o.Metadata != nil {
+		t.Fatalf("metadata %v without a sidecar", o.Metadata)
+	}
+	side := filepath.Join(dir, "people", "ana.jpg"+fsstore.SidecarSuffix)
+	if err := os.WriteFile(side, []byte(`{"focal-point": "0.32,0.41"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, get := range []func(context.Context, string) (*handler.Object, error){d.Get, d.Head} {
+		o, err := get(ctx, "people/ana.jpg")
+		if err != nil || o.Metadata["focal-point"] != "0.32,0.41" || len(o.Metadata) != 1 {
+			t.Fatalf("metadata %v, %v", o.Metadata, err)
+		}
+	}
+	if err := os.WriteFile(side, []byte(`{"focal-point": 0.3}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := d.Get(ctx, "people/ana.jpg"); err != nil || o.Metadata != nil {
+		t.Fatalf("broken sidecar: %v, %v", o.Metadata, err)
+	}
+}

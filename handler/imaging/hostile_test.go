@@ -27,6 +27,7 @@ import (
 	"github.com/imgorigin/imgorigin/handler"
 	"github.com/imgorigin/imgorigin/handler/config"
 	"github.com/imgorigin/imgorigin/handler/format"
+	"github.com/imgorigin/imgorigin/handler/meta"
 	"github.com/imgorigin/imgorigin/handler/s3store"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
@@ -235,11 +236,17 @@ func TestHostileCorpusOverHTTPAndPrewarm(t *testing.T) {
 	keys := srv.Keys(t)
 	for _, c := range cases {
 		got := variantKeysOf(keys, c.name)
+		hasDoc := slices.Contains(keys, meta.Key(c.name))
 		if c.want != nil {
-			if len(got) != 0 {
-				t.Errorf("Prewarm %s (%v) stored %v", c.name, c.want, got)
+			if len(got) != 0 || hasDoc {
+				t.Errorf("Prewarm %s (%v) stored %v (and a /meta document: %v)", c.name, c.want, got, hasDoc)
 			}
 			continue
+		}
+		if !hasDoc {
+			t.Errorf("Prewarm %s stored no /meta document", c.name)
+		} else if d, err := meta.Parse(srv.Get(t, meta.Key(c.name))); err != nil || d.Placeholder == "" {
+			t.Errorf("Prewarm %s: /meta document %+v, %v", c.name, d, err)
 		}
 		if len(got) != len(config.Default().PrewarmSizes)*len(config.Default().PrewarmFormats) {
 			t.Errorf("Prewarm %s stored %v", c.name, got)
@@ -273,7 +280,7 @@ func TestURLBarrageCreatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := srv.Keys(t)
-	if len(before) != 1+len(config.Default().PrewarmSizes)*len(config.Default().PrewarmFormats) {
+	if len(before) != 2+len(config.Default().PrewarmSizes)*len(config.Default().PrewarmFormats) { // the original, the variants, its /meta document
 		t.Fatalf("keys before: %v", before)
 	}
 

@@ -7,6 +7,7 @@ import (
 	"math/bits"
 
 	"github.com/imgorigin/imgorigin/handler"
+	"github.com/imgorigin/imgorigin/handler/focus"
 	"github.com/imgorigin/imgorigin/handler/format"
 	"github.com/imgorigin/imgorigin/handler/size"
 	"github.com/imgorigin/imgorigin/handler/variantpath"
@@ -28,6 +29,9 @@ type Options struct {
 	MaxBytes  int64 // largest original in bytes
 	MaxPixels int64 // largest declared width*height
 	MaxFrames int   // most frames (pages) in an animation
+	// Crop is the crop policy when a job brings no focal point: focus.FromCentre (also "")
+	// cuts the middle, FromAttention and FromEntropy run libvips' smartcrop once per original.
+	Crop focus.Source
 }
 
 // Resizer makes variants with libvips. It is safe for concurrent use.

@@ -152,6 +152,9 @@ type Step struct {
 	W, H           int  // the target's size
 	HScale, VScale float64
 	Encoder        Encoder
+	// Cut (OpThumbnail) is cut from the source before it is resized, in the source's pixels:
+	// the target's crop box (Resizer.Make). Zero: the source's centre, as libvips crops.
+	Cut Rect
 }
 
 // Plan is everything vips.c does for one original, decided in Go.

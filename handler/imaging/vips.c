@@ -159,26 +159,51 @@ static int load(const void *src, size_t len, const origin_plan *p, VipsImage **o
 }
 
 // origin_run executes plan p: the first image, then every step in order, each saved into its
-// step's buffer. Without hold the first image streams to the encoder (one step); with it, it is
-// held in memory, and each step reads it or the image the last keep step held.
+// step's buffer.
 int origin_run(const void *src, size_t len, const origin_plan *p, origin_step *s, int n) {
-	VipsImage *img = NULL, *first = NULL, *prev = NULL;
+	VipsImage *img = NULL;
+	if (origin_first(src, len, p, &img))
+		return -1;
+	return origin_steps(img, p, s, n);
+}
+
+// origin_first makes the plan's first image. With hold it is copied into memory (it is read
+// again by every step, and by origin_smartcrop and origin_thumb); without, it stays a lazy
+// pipeline over src, which must outlive it.
+int origin_first(const void *src, size_t len, const origin_plan *p, VipsImage **out) {
+	VipsImage *img = NULL;
 	if (load(src, len, p, &img))
 		return -1;
 	if (!p->hold) {
-		int r = save(img, &s[0].enc, &s[0].buf, &s[0].len);
-		g_object_unref(img);
+		*out = img;
+		return 0;
+	}
+	*out = vips_image_copy_memory(img);
+	g_object_unref(img);
+	return *out ? 0 : -1;
+}
+
+void origin_unref(VipsImage *in) {
+	if (in)
+		g_object_unref(in);
+}
+
+// origin_steps executes the steps on img, the plan's first image (it takes the reference):
+// without hold the first image streams to the encoder (one step); with it, each step reads it
+// or the image the last keep step held.
+int origin_steps(VipsImage *img, const origin_plan *p, origin_step *s, int n) {
+	VipsImage *first = img, *prev = NULL;
+	img = NULL;
+	if (!p->hold) {
+		int r = save(first, &s[0].enc, &s[0].buf, &s[0].len);
+		g_object_unref(first);
 		return r;
 	}
-	first = vips_image_copy_memory(img);
-	VIPS_UNREF(img);
-	if (!first)
-		return -1;
 	prev = first;
 	g_object_ref(prev);
 	int r = 0;
 	for (int i = 0; i < n && r == 0; i++) {
-		VipsImage *from = s[i].from_first ? first : prev;
+		VipsImage *from = s[i].from_first ? first : prev, *cut = NULL;
 		switch (s[i].op) {
 		case ORIGIN_OP_FIRST:
 			img = from;
@@ -188,8 +213,15 @@ int origin_run(const void *src, size_t len, const origin_plan *p, origin_step *s
 			r = vips_resize(from, &img, s[i].hscale, "vscale", s[i].vscale, NULL);
 			break;
 		case ORIGIN_OP_THUMBNAIL:
+			if (s[i].cut_w > 0) {
+				r = vips_extract_area(from, &cut, s[i].cut_x, s[i].cut_y, s[i].cut_w, s[i].cut_h, NULL);
+				if (r)
+					break;
+				from = cut;
+			}
 			r = vips_thumbnail_image(from, &img, s[i].w, "height", s[i].h,
 				"crop", VIPS_INTERESTING_CENTRE, "size", VIPS_SIZE_BOTH, NULL);
+			VIPS_UNREF(cut);
 			break;
 		default:
 			vips_error("origin", "unknown step %d", s[i].op);
@@ -216,4 +248,48 @@ int origin_run(const void *src, size_t len, const origin_plan *p, origin_step *s
 	VIPS_UNREF(prev);
 	VIPS_UNREF(first);
 	return r;
+}
+
+// origin_smartcrop runs libvips' smartcrop (interesting: a VipsInteresting) for a w x h box on
+// in and returns what it found: the attention centre (attention only; 0 otherwise) and the
+// box's left and top (the output's offsets, whatever their sign). The caller decides what to
+// make of them.
+int origin_smartcrop(VipsImage *in, int interesting, int w, int h, int *ax, int *ay, int *left, int *top) {
+	VipsImage *out = NULL;
+	*ax = *ay = 0;
+	if (vips_smartcrop(in, &out, w, h, "interesting", interesting,
+			"attention_x", ax, "attention_y", ay, NULL))
+		return -1;
+	*left = abs(out->Xoffset);
+	*top = abs(out->Yoffset);
+	g_object_unref(out);
+	return 0;
+}
+
+// origin_thumb box-shrinks in by shrink on both axes, applies the orientation, flattens alpha
+// onto white and returns 8-bit sRGB RGB pixels: tw*th*3 bytes in *buf, g_free by the caller.
+int origin_thumb(VipsImage *in, int shrink, void **buf, size_t *len, int *tw, int *th) {
+	VipsImage *img = NULL, *next = NULL;
+	if (vips_shrink(in, &img, shrink, shrink, NULL))
+		return -1;
+	if (then(vips_autorot(img, &next, NULL), &img, &next))
+		return -1;
+	if (vips_image_hasalpha(img)) {
+		double white[1] = {255};
+		VipsArrayDouble *bg = vips_array_double_new(white, 1);
+		int r = vips_flatten(img, &next, "background", bg, NULL);
+		vips_area_unref(VIPS_AREA(bg));
+		if (then(r, &img, &next))
+			return -1;
+	}
+	if (then(vips_colourspace(img, &next, VIPS_INTERPRETATION_sRGB, NULL), &img, &next) ||
+			then(vips_cast_uchar(img, &next, NULL), &img, &next))
+		return -1;
+	if (img->Bands > 3 && then(vips_extract_band(img, &next, 0, "n", 3, NULL), &img, &next))
+		return -1;
+	*tw = img->Xsize;
+	*th = img->Ysize;
+	*buf = vips_image_write_to_memory(img, len);
+	g_object_unref(img);
+	return *buf ? 0 : -1;
 }

@@ -13,6 +13,7 @@ typedef struct {
 
 typedef struct {
 	int op, from_first, keep, w, h;
+	int cut_x, cut_y, cut_w, cut_h; // OpThumbnail: cut from the source first; cut_w 0: none
 	double hscale, vscale;
 	origin_encoder enc;
 	void *buf;    // out: encoded image, g_free by the caller
@@ -32,3 +33,8 @@ typedef struct {
 int origin_setup(void);
 int origin_read_header(const void *src, size_t len, origin_header *hdr);
 int origin_run(const void *src, size_t len, const origin_plan *p, origin_step *s, int n);
+int origin_first(const void *src, size_t len, const origin_plan *p, VipsImage **out);
+int origin_steps(VipsImage *img, const origin_plan *p, origin_step *s, int n);
+int origin_smartcrop(VipsImage *in, int interesting, int w, int h, int *ax, int *ay, int *left, int *top);
+int origin_thumb(VipsImage *in, int shrink, void **buf, size_t *len, int *tw, int *th);
+void origin_unref(VipsImage *in);

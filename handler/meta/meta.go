@@ -87,7 +87,7 @@ type Input struct {
 	Focus         focus.Point
 	Source        focus.Source
 	Sizes         []size.Size // the allowlist, in configuration order
-	// Thumb is a small sRGB copy of the upright image (ThumbWidth wide) for the placeholders;
+	// Thumb is a small sRGB copy of the upright image (about ThumbWidth wide) for the placeholders;
 	// nil leaves them out.
 	Thumb image.Image
 	// Base is put before every URL: "" for root-relative URLs ("/800x600/a.jpg"), or an origin

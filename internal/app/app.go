@@ -84,6 +84,7 @@ func Resizer(cfg config.Config) *imaging.Resizer {
 		MaxBytes:  cfg.MaxSourceBytes,
 		MaxPixels: cfg.MaxSourcePixels,
 		MaxFrames: cfg.MaxFrames,
+		Crop:      cfg.Crop,
 	})
 }
 
