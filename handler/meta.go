@@ -66,25 +66,7 @@ func (h *Handler) metaDoc(ctx context.Context, path string) (*cached, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, storageErr("get meta", err)
 	}
-	ch := h.group.DoChan(key, func() (res any, err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				err = fmt.Errorf("panic making %s: %v", key, p)
-			}
-		}()
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.opt.WorkTimeout)
-		defer cancel()
-		return h.makeMeta(wctx, path)
-	})
-	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return nil, res.Err
-		}
-		return res.Val.(*cached), nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return shared(ctx, h, key, func(wctx context.Context) (*cached, error) { return h.makeMeta(wctx, path) })
 }
 
 // makeMeta makes path's document from its original (the decode a /meta miss costs) and stores

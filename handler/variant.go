@@ -59,8 +59,19 @@ func (h *Handler) variant(ctx context.Context, vp variantpath.Variant, rl *reque
 		return nil, storageErr("get variant", err)
 	}
 
-	// The work is shared, so it must not end when the first caller goes away; each caller still
-	// stops waiting when its own context ends.
+	v, err := shared(ctx, h, key, func(wctx context.Context) (*made, error) { return h.make(wctx, vp) })
+	if err != nil {
+		return nil, err
+	}
+	rl.from, rl.bytesIn = fromMade, v.bytesIn
+	rl.fetch, rl.transform, rl.store = rl.fetch+v.fetch, v.transform, v.store
+	return v.v, nil
+}
+
+// shared runs work for key once for every caller asking at the same time (the decode of a miss),
+// within the work time-out. The work must not end when the first caller goes away, so it runs
+// without the caller's cancellation; each caller still stops waiting when its own context ends.
+func shared[T any](ctx context.Context, h *Handler, key string, work func(context.Context) (T, error)) (T, error) {
 	ch := h.group.DoChan(key, func() (res any, err error) {
 		// DoChan re-panics on a goroutine of its own, which would end the process: a panic
 		// in the shared work becomes this key's error instead (a 500).
@@ -71,19 +82,17 @@ func (h *Handler) variant(ctx context.Context, vp variantpath.Variant, rl *reque
 		}()
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.opt.WorkTimeout)
 		defer cancel()
-		return h.make(wctx, vp)
+		return work(wctx)
 	})
+	var zero T
 	select {
 	case res := <-ch:
 		if res.Err != nil {
-			return nil, res.Err
+			return zero, res.Err
 		}
-		m := res.Val.(*made)
-		rl.from, rl.bytesIn = fromMade, m.bytesIn
-		rl.fetch, rl.transform, rl.store = rl.fetch+m.fetch, m.transform, m.store
-		return m.v, nil
+		return res.Val.(T), nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return zero, ctx.Err()
 	}
 }
 

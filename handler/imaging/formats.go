@@ -50,42 +50,6 @@ func (r *Resizer) planTargets(src Source, ts []handler.Target) ([]Target, error)
 	return out, nil
 }
 
-// makeTargets decodes src once and encodes every target, each in its own format; the variants
-// come back in the targets' order, with the format token they were asked in.
-func (r *Resizer) makeTargets(src []byte, ts []handler.Target) ([]handler.Variant, format.Format, error) {
-	if len(ts) == 0 {
-		return nil, format.Unknown, nil
-	}
-	in, err := r.inspect(src)
-	if err != nil {
-		return nil, in.Format, err
-	}
-	targets, err := r.planTargets(in, ts)
-	if err != nil {
-		return nil, in.Format, err
-	}
-	p, err := NewPlan(in, targets, nil)
-	if err != nil {
-		return nil, in.Format, fmt.Errorf("%w: %s: %v", ErrInvalid, in.Format, err)
-	}
-	if err := r.checkPlan(in, p); err != nil {
-		return nil, in.Format, err
-	}
-	bodies, err := run(src, p)
-	if err != nil {
-		return nil, in.Format, fmt.Errorf("%w: %v", ErrInvalid, err)
-	}
-	vs := make([]handler.Variant, len(ts))
-	for i, s := range p.Steps {
-		t := ts[s.Target]
-		if t.Format == "" {
-			t.Format = variantpath.Original
-		}
-		vs[s.Target] = handler.Variant{Target: t, Body: bodies[i], ContentType: targets[s.Target].Encoder.Format.ContentType()}
-	}
-	return vs, in.Format, nil
-}
-
 // Dimensions is the width and height libvips reads from an encoded image's header (any format
 // it loads: JPEG, PNG, GIF, WebP, AVIF, HEIC), for tests and tools that check a variant's exact
 // size without decoding it.
