@@ -169,7 +169,7 @@ int main(int argc, char **argv) {
 }
 EOF
   # shellcheck disable=SC2046
-  gcc -O2 -o "$OUT/rot6" "$OUT/rot6.c" $(pkg-config --cflags --libs vips)
+  gcc -O2 -o "$OUT/rot6" "$OUT/rot6.c" $(pkg-config --cflags --libs vips) ${CGO_LDFLAGS:-}
   "$OUT/rot6" "$IMG/photo-13mp.jpg" "$IMG/phone-13mp-o1.jpg" "$IMG/phone-13mp-o6.jpg"
   log "made $PAIR from photo-13mp.jpg"
 fi
