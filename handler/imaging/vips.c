@@ -53,7 +53,6 @@ int origin_read_header(const void *src, size_t len, origin_header *hdr) {
 	hdr->pages = vips_image_get_n_pages(im);
 	hdr->orientation = vips_image_get_orientation(im);
 	hdr->has_icc = vips_image_get_typeof(im, VIPS_META_ICC_NAME) != 0;
-	hdr->cmyk = vips_image_get_interpretation(im) == VIPS_INTERPRETATION_CMYK;
 	g_object_unref(im);
 	return 0;
 }
@@ -188,22 +187,6 @@ static int thumb(const void *src, size_t len, const origin_header *hdr, double s
 	return r;
 }
 
-// load_cmyk loads a CMYK JPEG with shrink-on-load (keeping at least scale of the original)
-// and converts it to sRGB through its embedded profile, or libvips' CMYK profile if it has none.
-// vips_thumbnail would do the conversion itself, but libvips 8.14 rejects the embedded profile
-// at that point of its pipeline ("profile incompatible with image") and always falls back to
-// its built-in CMYK profile, which shifts colours.
-static int load_cmyk(const void *src, size_t len, double scale, VipsImage **out) {
-	VipsImage *in = NULL;
-	if (vips_jpegload_buffer((void *) src, len, &in, "shrink", dct_shrink(scale),
-			"fail_on", VIPS_FAIL_ON_ERROR, NULL))
-		return -1;
-	int r = vips_icc_transform(in, out, "srgb", "embedded", TRUE, "input_profile", "cmyk",
-		"intent", VIPS_INTENT_RELATIVE, "depth", 8, NULL);
-	g_object_unref(in);
-	return r;
-}
-
 // origin_resize makes every target from src, decoding it once.
 //
 // The largest target is made straight from the original: JPEG shrink-on-load as far as the
@@ -213,7 +196,7 @@ static int load_cmyk(const void *src, size_t len, double scale, VipsImage **out)
 // 800x600, 400x300, 200x150) is a plain reduction of it: no second pass over the original, and
 // exactly the bytes a request for the largest size alone gets.
 //
-// Targets of other aspect ratios, and CMYK originals, share a "cover" instead: the original
+// Targets of other aspect ratios share a "cover" instead: the original
 // shrunk once to the smallest image that still covers every target, held in memory, and each
 // target cut from that.
 int origin_resize(const void *src, size_t len, int fmt, int quality, origin_target *t, int n) {
@@ -229,7 +212,7 @@ int origin_resize(const void *src, size_t len, int fmt, int quality, origin_targ
 	for (int i = 1; i < n; i++)
 		if ((long) t[i].w * t[i].h > (long) t[base].w * t[base].h)
 			base = i;
-	int same_aspect = !hdr.cmyk;
+	int same_aspect = 1;
 	for (int i = 0; i < n; i++)
 		if ((long) t[i].w * t[base].h != (long) t[i].h * t[base].w || t[i].w > t[base].w)
 			same_aspect = 0;
@@ -292,11 +275,7 @@ int origin_resize(const void *src, size_t len, int fmt, int quality, origin_targ
 	}
 	// +2 keeps rounding in thumbnail's fit from leaving the cover a pixel short.
 	int bw = (int) ceil(w0 * scale) + 2, bh = (int) ceil(h0 * scale) + 2;
-	if (hdr.cmyk) {
-		if (load_cmyk(src, len, scale, &img))
-			return -1;
-	}
-	else if (thumb(src, len, &hdr, scale, bw, bh, VIPS_INTERESTING_NONE, &img))
+	if (thumb(src, len, &hdr, scale, bw, bh, VIPS_INTERESTING_NONE, &img))
 		return -1;
 	mem = vips_image_copy_memory(img);
 	g_object_unref(img);

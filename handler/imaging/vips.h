@@ -12,7 +12,7 @@ typedef struct {
 } origin_target;
 
 typedef struct {
-	int width, height, pages, orientation, has_icc, cmyk;
+	int width, height, pages, orientation, has_icc;
 } origin_header;
 
 int origin_setup(void);
