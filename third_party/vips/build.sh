@@ -86,11 +86,14 @@ for l in libde265.so.0:libde265-0 libdav1d.so.6:libdav1d6 libaom.so.3:libaom3; d
   ldconfig -p | grep -q "${l%%:*} " || need+=("${l#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || die "missing ${need[*]}: install them (apt-get install ${need[*]}) or run as root"
+  sudo=
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || die "missing ${need[*]}: apt-get install them as root"
+    sudo=sudo
+  fi
   say "apt-get install ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
 # --- sources (cached by file name, checked by sha256) --------------------------------------------
