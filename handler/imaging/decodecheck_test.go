@@ -100,3 +100,14 @@ func TestDecoderCheck(t *testing.T) {
 		t.Errorf("want a panic naming HEIC and %s, got:\n%s", empty, out)
 	}
 }
+
+// The start-up probe's cost, part of every cold start (decoding both 64x64 images; the plugins
+// are already loaded by then, libheif loads them when libvips starts).
+func BenchmarkCheckDecoders(b *testing.B) {
+	newResizer()
+	for b.Loop() {
+		if err := checkDecoders(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
