@@ -24,24 +24,34 @@ var (
 	tinyAVIF []byte
 )
 
+// probes are the images checkDecoders decodes.
+var probes = []struct {
+	name string
+	src  []byte
+}{{"HEIC", tinyHEIC}, {"AVIF", tinyAVIF}}
+
 // checkDecoders decodes a tiny HEIC and AVIF. libheif loads its codecs as plugins at run time;
 // a missing or unloadable plugin only shows when pixels are decoded (the header still reads), so
 // a broken package would answer every iPhone upload with a 422. This turns it into a start-up
 // failure that names the plugin folder.
 func checkDecoders() error {
-	for _, c := range []struct {
-		name string
-		src  []byte
-	}{{"HEIC", tinyHEIC}, {"AVIF", tinyAVIF}} {
-		var avg C.double
-		if C.origin_decode_avg(unsafe.Pointer(&c.src[0]), C.size_t(len(c.src)), &avg) != 0 {
-			return fmt.Errorf("libvips %s cannot decode %s (LIBHEIF_PLUGIN_PATH=%q): %v",
-				libvipsVersion(), c.name, heifPluginPath(), vipsError())
+	for _, p := range probes {
+		if err := checkDecoder(p.name, p.src); err != nil {
+			return err
 		}
-		// (200+100+50)/3, give or take chroma subsampling: pixels, not a fill.
-		if math.Abs(float64(avg)-350.0/3) > 4 {
-			return fmt.Errorf("libvips %s decodes the %s probe to mean %.1f, want %.1f", libvipsVersion(), c.name, float64(avg), 350.0/3)
-		}
+	}
+	return nil
+}
+
+func checkDecoder(name string, src []byte) error {
+	var avg C.double
+	if C.origin_decode_avg(unsafe.Pointer(&src[0]), C.size_t(len(src)), &avg) != 0 {
+		return fmt.Errorf("libvips %s cannot decode %s (LIBHEIF_PLUGIN_PATH=%q): %v",
+			libvipsVersion(), name, heifPluginPath(), vipsError())
+	}
+	// (200+100+50)/3, give or take chroma subsampling: pixels, not a fill.
+	if math.Abs(float64(avg)-350.0/3) > 4 {
+		return fmt.Errorf("libvips %s decodes the %s probe to mean %.1f, want %.1f", libvipsVersion(), name, float64(avg), 350.0/3)
 	}
 	return nil
 }

@@ -105,9 +105,13 @@ func TestDecoderCheck(t *testing.T) {
 // are already loaded by then, libheif loads them when libvips starts).
 func BenchmarkCheckDecoders(b *testing.B) {
 	newResizer()
-	for b.Loop() {
-		if err := checkDecoders(); err != nil {
-			b.Fatal(err)
-		}
+	for _, p := range probes {
+		b.Run(p.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := checkDecoder(p.name, p.src); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
