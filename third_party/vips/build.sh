@@ -23,8 +23,9 @@
 # Sources: the upstream tarballs of libvips and highway come from Debian trixie's source
 # packages, libheif from bookworm-backports' binary packages, both through apt with a private
 # sources file and lists folder (the system's own apt configuration is not touched). Every file
-# is checked against versions.env's sha256 before use. Build tools and the -dev packages of the
-# format libraries come from the machine's own suite (installed when missing, as root).
+# is checked against versions.env's sha256 before use. Build tools, the -dev packages of the
+# format libraries and the codec libraries the plugins load come from the machine's own suite
+# (installed when missing, as root or through sudo).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -64,15 +65,17 @@ done_() {
 [ "$(uname -m)" = x86_64 ] || die "x86_64 only (the libheif packages are amd64)"
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
-flock 9 # another make in parallel builds the same folder: wait for it
+if ! flock -n 9; then
+  say "another build holds $CACHE/.lock; waiting for it"
+  flock 9
+fi
 [ -f "$PREFIX/.complete" ] && done_
 
 T0=$(date +%s)
 say "building libvips $VIPS_VERSION, highway $HWY_VERSION, libheif $HEIF_VERSION into $PREFIX (a few minutes, once)"
 
 # --- build tools and -dev packages ---------------------------------------------------------------
-# pkg-config name or command -> Debian package. The runtime libraries of the libheif plugins
-# (libde265, dav1d, aom) come with them.
+# command, pkg-config name or shared library -> the Debian package that provides it.
 need=()
 for c in gcc:gcc g++:g++ make:make pkg-config:pkg-config meson:meson ninja:ninja-build \
   cmake:cmake dpkg-deb:dpkg flock:util-linux; do
