@@ -116,7 +116,11 @@ func TestOriginPathServesEachFormat(t *testing.T) {
 			t.Errorf("%s: %d, want 400", bad, w.Code)
 		}
 	}
-	if w := e.get(t, "GET", "/meta/a~20b~2Bc.jpg"); w.Code != 404 {
-		t.Errorf("/meta seam: %d, want 404 until the metadata endpoint is merged", w.Code)
+	// The edge's /meta form reaches the document of the decoded key.
+	if w := e.get(t, "GET", "/meta/a~20b~2Bc.jpg"); w.Code != 200 || w.Header().Get("Content-Type") != "application/json" || !strings.Contains(w.Body.String(), `"path":"a b+c.jpg"`) {
+		t.Errorf("/meta/a~20b~2Bc.jpg: %d %q %.200s", w.Code, w.Header().Get("Content-Type"), w.Body.String())
+	}
+	if w := e.get(t, "GET", "/meta/a%20b+c.jpg"); w.Code != 400 {
+		t.Errorf("/meta/ with a key not in the edge's form: %d, want 400", w.Code)
 	}
 }

@@ -66,7 +66,8 @@ func (h *Handler) Prewarm(ctx context.Context, key string) error {
 		}
 	}
 	if len(todo) == 0 && doc.fresh {
-		if err := h.invalidate(ctx, path, stale, false); err != nil {
+		// The /meta document was replaced with those variants: its paths go again too.
+		if err := h.invalidate(ctx, path, stale, len(stale) > 0); err != nil {
 			return h.eventFailed(log, err)
 		}
 		log.Info("variants made", "made", 0, "reason", "every variant is up to date", "invalidated", len(stale), "ms", ms(time.Since(start)))
@@ -141,7 +142,7 @@ func (h *Handler) Remove(ctx context.Context, key string) error {
 		if err := h.invalidate(ctx, path, all, true); err != nil {
 			return h.eventFailed(log, err)
 		}
-		log.Info("variants removed", "removed", 0, "reason", "none left: every path invalidated again", "paths", len(InvalidationPaths(all))+2)
+		log.Info("variants removed", "removed", 0, "reason", "none left: every path invalidated again", "paths", len(InvalidationPaths(all))+len(metaURLPaths(path)))
 		return nil
 	}
 	return h.removeVariants(ctx, path, existing, log)

@@ -226,8 +226,10 @@ func TestRetryAfterAFailedInvalidationStillInvalidates(t *testing.T) {
 	if err := h.Prewarm(ctx, lcKey); err != nil {
 		t.Fatal(err)
 	}
-	if inv := cdn.invalidations(); len(inv) != 1 || !sameSet(inv[0], redShoePaths) {
-		t.Errorf("retry invalidated %v, want %v", inv, redShoePaths)
+	// The replaced variants' paths, and the /meta document's, replaced in the same event.
+	want := append(slices.Clone(redShoePaths), redShoeMetaPaths...)
+	if inv := cdn.invalidations(); len(inv) != 1 || !sameSet(inv[0], want) {
+		t.Errorf("retry invalidated %v, want %v", inv, want)
 	}
 	// A variant first made from the new original (no replace) is not invalidated.
 	if w := serve(h, "/200x150/shop/red%20shoe+1.jpg"); w.Code != 200 {
@@ -236,8 +238,8 @@ func TestRetryAfterAFailedInvalidationStillInvalidates(t *testing.T) {
 	if err := h.Prewarm(ctx, lcKey); err != nil {
 		t.Fatal(err)
 	}
-	if inv := cdn.invalidations(); len(inv) != 2 || !sameSet(inv[1], redShoePaths) {
-		t.Errorf("second retry invalidated %v, want %v", inv[1:], redShoePaths)
+	if inv := cdn.invalidations(); len(inv) != 2 || !sameSet(inv[1], want) {
+		t.Errorf("second retry invalidated %v, want %v", inv[1:], want)
 	}
 }
 
@@ -494,9 +496,15 @@ func TestRetryAfterAFailedDeleteInvalidationStillInvalidates(t *testing.T) {
 			t.Errorf("retry did not invalidate %s (got %v)", p, inv[0])
 		}
 	}
-	// Every format at every allowed size (4 here), plus each size's viewer path: exact, no wildcard.
-	if len(inv[0]) != 4*3+4 {
-		t.Errorf("retry invalidated %d paths, want 16: %v", len(inv[0]), inv[0])
+	// Every format at every allowed size (4 here), plus each size's viewer path, plus the /meta
+	// document's two: exact, no wildcard.
+	if len(inv[0]) != 4*3+4+2 {
+		t.Errorf("retry invalidated %d paths, want 18: %v", len(inv[0]), inv[0])
+	}
+	for _, p := range redShoeMetaPaths {
+		if !slices.Contains(inv[0], p) {
+			t.Errorf("retry did not invalidate %s (got %v)", p, inv[0])
+		}
 	}
 	for _, p := range inv[0] {
 		if strings.Contains(p, "*") {

@@ -47,7 +47,11 @@ func (h *Handler) serveMeta(w http.ResponseWriter, r *http.Request, path string)
 // metaURLPaths are the CDN paths of path's document: the edge's rewritten path (the cache key)
 // and the viewer's, as for variants (InvalidationPaths).
 func metaURLPaths(path string) []string {
-	return []string{edge.Request{Meta: true, Key: path}.OriginPath(), "/" + meta.KeyPrefix + "/" + variantpath.EscapePath(path)}
+	origin, viewer := edge.Request{Meta: true, Key: path}.OriginPath(), "/"+meta.KeyPrefix+"/"+variantpath.EscapePath(path)
+	if origin == viewer { // a key of unreserved characters only is spelt the same both ways
+		return []string{origin}
+	}
+	return []string{origin, viewer}
 }
 
 // metaDoc finds or makes path's document; concurrent misses share one decode. The document

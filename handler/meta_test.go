@@ -233,7 +233,7 @@ func TestFocalPointChangeRebuildsVariantsAndMeta(t *testing.T) {
 	if w := serve(h, "/200x150/"+path); w.Code != 200 { // a visitor's size, not pre-warmed
 		t.Fatal(w.Code)
 	}
-	for _, k := range []string{"800x600/", "400x300/", "200x150/"} {
+	for _, k := range []string{"original/800x600/", "original/400x300/", "original/200x150/"} {
 		if n, _ := subjectPixels(t, srv.Get(t, k+path)); n < 300 {
 			t.Errorf("%s with the focal point on the figure: %d figure pixels", k, n)
 		}
@@ -251,12 +251,12 @@ func TestFocalPointChangeRebuildsVariantsAndMeta(t *testing.T) {
 		t.Fatal(err)
 	}
 	upload("ObjectCreated:Copy")
-	for _, k := range []string{"800x600/", "400x300/", "200x150/"} {
+	for _, k := range []string{"original/800x600/", "original/400x300/", "original/200x150/"} {
 		if n, _ := subjectPixels(t, srv.Get(t, k+path)); n != 0 {
 			t.Errorf("%s after the focal point moved to 0.1: %d figure pixels, want none", k, n)
 		}
 	}
-	if _, err := srv.Head("100x100/" + path); err == nil {
+	if _, err := srv.Head("original/100x100/" + path); err == nil {
 		t.Error("a size nobody asked for was made")
 	}
 	d := decodeDoc(t, srv.Get(t, "meta/"+path))
@@ -264,7 +264,14 @@ func TestFocalPointChangeRebuildsVariantsAndMeta(t *testing.T) {
 		t.Errorf("doc after the change: focus %+v, box %+v", d.Focus, d.Aspects[0].Box)
 	}
 	inv := cdn.invalidations()
-	want := []string{"/800x600/team/figure.jpg", "/400x300/team/figure.jpg", "/200x150/team/figure.jpg", "/meta/team/figure.jpg"}
+	// Every variant rebuilt (the pre-warmed original and WebP sizes, the visitor's 200x150) by
+	// its origin path, each size by its viewer path, and the document (a key of unreserved
+	// characters is spelt the same both ways).
+	want := []string{
+		"/original/800x600/team/figure.jpg", "/webp/800x600/team/figure.jpg", "/800x600/team/figure.jpg",
+		"/original/400x300/team/figure.jpg", "/webp/400x300/team/figure.jpg", "/400x300/team/figure.jpg",
+		"/original/200x150/team/figure.jpg", "/200x150/team/figure.jpg", "/meta/team/figure.jpg",
+	}
 	if len(inv) != 1 || !sameSet(inv[0], want) {
 		t.Errorf("invalidations %v, want one call with %v", inv, want)
 	}
