@@ -37,19 +37,19 @@ func TestGIFComesOutAsPNG(t *testing.T) {
 		}
 		for _, v := range vs {
 			if v.ContentType != "image/png" {
-				t.Errorf("%v: Content-Type %q, want image/png", v.Size, v.ContentType)
+				t.Errorf("%v: Content-Type %q, want image/png", v.Target.Size, v.ContentType)
 			}
 			img, kind := decode(t, v.Body)
-			if kind != "png" || img.Bounds().Dx() != v.Size.W || img.Bounds().Dy() != v.Size.H {
-				t.Fatalf("%v: %s %v, want png %v", v.Size, kind, img.Bounds().Size(), v.Size)
+			if kind != "png" || img.Bounds().Dx() != v.Target.Size.W || img.Bounds().Dy() != v.Target.Size.H {
+				t.Fatalf("%v: %s %v, want png %v", v.Target.Size, kind, img.Bounds().Size(), v.Target.Size)
 			}
-			w, h := v.Size.W, v.Size.H
+			w, h := v.Target.Size.W, v.Target.Size.H
 			if _, _, _, a := img.At(w/8, h/2).RGBA(); a != 0 {
-				t.Errorf("%v: left alpha %d, want transparent", v.Size, a>>8)
+				t.Errorf("%v: left alpha %d, want transparent", v.Target.Size, a>>8)
 			}
 			right := img.At(w*7/8, h/2)
 			if _, _, _, a := right.RGBA(); a>>8 != 255 || !near(right, color.RGBA{255, 0, 0, 255}, 2) {
-				t.Errorf("%v: right %v alpha %d, want opaque red (the first frame)", v.Size, rgb(right), a>>8)
+				t.Errorf("%v: right %v alpha %d, want opaque red (the first frame)", v.Target.Size, rgb(right), a>>8)
 			}
 		}
 	}
