@@ -6,19 +6,58 @@ package proc
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
 
-// FreePort returns a loopback address with a port that was free a moment ago.
+// FreePort returns a loopback address with a port that was free a moment ago, for a child
+// process to listen on. It is chosen below the kernel's ephemeral range: a port from that range
+// (what listening on port 0 gives) is also the kernel's pick for the local end of any outgoing
+// connection, and the tests' own clients open many, so one could take the port between this
+// check and the child's bind (seen: aws-lambda-rie "bind: address already in use").
 func FreePort() (string, error) {
+	if low := ephemeralLow(); low > minPort+1 {
+		for range 100 {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", minPort+rand.IntN(low-minPort)))
+			if err != nil {
+				continue // taken: try another
+			}
+			addr := l.Addr().String()
+			l.Close()
+			return addr, nil
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+// minPort is the lowest port FreePort picks: above the registered services most machines run.
+const minPort = 20000
+
+// ephemeralLow is the first port of the kernel's ephemeral range (32768 when it cannot be read).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil {
+		return 32768
+	}
+	return n
 }
 
 // WaitPort waits until something listens on addr; it gives up after within, or when exited
