@@ -6,6 +6,15 @@ export PATH := $(PATH):$(GOBIN)
 include tools.env # the pinned version of every tool (read by scripts and tests too)
 ADDR ?= 127.0.0.1:8080
 
+# libvips: third_party/vips/build.sh builds it once into a cache folder named by its pinned
+# versions (a few minutes on the first run), and every target compiles and links against it.
+# The rpath makes each binary load that libvips, never Debian's libvips.so.42 of the same soname;
+# CGO_LDFLAGS is also part of Go's build cache key, so nothing built against another libvips is
+# reused. The same two lines by hand: eval "$$(bash third_party/vips/build.sh env)".
+VIPS_PREFIX := $(shell bash third_party/vips/build.sh prefix)
+export PKG_CONFIG_PATH := $(VIPS_PREFIX)/lib/pkgconfig
+export CGO_LDFLAGS := -Wl,-rpath,$(VIPS_PREFIX)/lib -Wl,--disable-new-dtags
+
 .PHONY: run test build bench load lint package e2e tf-check tools deps
 
 ## run: the local server over testdata/ (originals in testdata/originals, variants in testdata/cache)
@@ -52,12 +61,9 @@ lint: deps
 	go vet ./...
 	@go mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 
-## deps: libvips (Debian's libvips-dev) for cgo
+## deps: libvips built from pinned sources (third_party/vips), reused once built
 deps:
-	@pkg-config --exists vips || { \
-	  echo "installing libvips-dev (apt)"; \
-	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq libvips-dev >/dev/null; }
+	@bash third_party/vips/build.sh >/dev/null
 
 ## tools: what the tests run against, at the versions tools.env pins: versitygw (S3) and a static
 ## aws-lambda-rie (internal/tools finds them, or builds them with CGO_ENABLED=0 into the user's cache),

@@ -62,7 +62,7 @@ if [ ! -s "$IMG/phone-13mp-o6.jpg" ] || [ ! -s "$IMG/phone-13mp-o1.jpg" ]; then
   # The same pixels twice, as a phone stores them: upright with orientation 1, and rotated 90
   # degrees anticlockwise with orientation 6 (a viewer turns it back); baseline q90 4:2:0.
   # shellcheck disable=SC2046
-  gcc -O2 -o "$OUT/rot6" .ci/rot6.c $(pkg-config --cflags --libs vips)
+  gcc -O2 -o "$OUT/rot6" .ci/rot6.c $(pkg-config --cflags --libs vips) ${CGO_LDFLAGS:-}
   "$OUT/rot6" "$IMG/photo-13mp.jpg" "$IMG/phone-13mp-o1.jpg" "$IMG/phone-13mp-o6.jpg"
   log "made $PAIR from photo-13mp.jpg"
 fi

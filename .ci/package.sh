@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Builds the two Lambda zips that Terraform deploys: build/origin.zip and build/prewarm.zip.
 #
-# Each zip holds `bootstrap` (runtime provided.al2023, built with -tags lambda.norpc, cgo and
-# Debian bookworm's libvips 8.14) and lib/, the whole shared-library closure of the binaries and of
-# libvips' HEIF module, glibc and the dynamic loader included. Debian's libraries need glibc
-# 2.35/2.36 and AL2023 has 2.34, so the binary must load only what the zip carries: its ELF
-# interpreter is /var/task/lib/ld-linux-x86-64.so.2 and its DT_RPATH (not RUNPATH, which loses to
-# Lambda's LD_LIBRARY_PATH) is /var/task/lib. The HEIF/AVIF module sits where libvips looks for it
-# when VIPSHOME=/var/task (a function variable Terraform sets): /var/task/x86_64-linux-gnu/
-# vips-modules-8.14/. Nothing else of the host is needed at run time.
+# Each zip holds `bootstrap` (runtime provided.al2023, built with -tags lambda.norpc and cgo
+# against third_party/vips' libvips) and lib/: libvips, libheif and the libraries they and the
+# binary need (the -dev packages' runtime halves from this Debian), glibc and the dynamic loader
+# included, and lib/heif-plugins/ with libheif's HEIC decoder (libde265), AVIF decoder (dav1d) and
+# AVIF encoder (aom). Debian bookworm's libraries need glibc 2.35/2.36 and AL2023 has 2.34, so
+# the binary must load only what the zip carries: its ELF interpreter is
+# /var/task/lib/ld-linux-x86-64.so.2 and its DT_RPATH (not RUNPATH, which loses to Lambda's
+# LD_LIBRARY_PATH, and which would not apply to libvips' and the plugins' own lookups) is
+# /var/task/lib. libheif finds its plugins through LIBHEIF_PLUGIN_PATH, which the binary sets to
+# the heif-plugins folder beside the libvips it loaded (handler/imaging/heif.c) unless the
+# function's environment sets it; the binary refuses to start if HEIC or AVIF do not decode.
+# Nothing of the host is needed at run time.
 #
-# The zips are reproducible for a given tree and set of Debian packages: sorted entries, fixed
-# modes and times, no extra fields. Environment knobs:
+# The zips are reproducible for a given tree, libvips build and set of Debian packages: sorted
+# entries, fixed modes and times, no extra fields. Environment knobs:
 #   PACKAGE_OUT        output folder                     (default: build)
 #   SOURCE_DATE_EPOCH  timestamp of every zip entry      (default: 2000-01-01T00:00:00Z)
 #   PACKAGE_CMDS       the commands to package           (default: "origin prewarm")
@@ -35,13 +39,11 @@ die() { say "error: $*"; exit 1; }
 [ "$(uname -m)" = x86_64 ] || die "builds x86_64 zips only (this machine is $(uname -m)); Terraform's architecture must be x86_64"
 [ "${GOARCH:-amd64}" = amd64 ] || die "GOARCH=$GOARCH: libvips is linked from this machine's amd64 Debian packages"
 
-# --- tools and libvips from Debian (installed when missing, left alone when present) -----------
+# --- tools, and libvips from third_party/vips (built once, then reused) ------------------------
 need_pkgs=()
 command -v zip >/dev/null || need_pkgs+=(zip)
 command -v readelf >/dev/null || need_pkgs+=(binutils)
-command -v pkg-config >/dev/null || need_pkgs+=(pkg-config)
 command -v gcc >/dev/null || need_pkgs+=(gcc)
-pkg-config --exists vips 2>/dev/null || need_pkgs+=(libvips-dev)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   say "installing ${need_pkgs[*]} from apt"
   [ "$(id -u)" = 0 ] || die "need root to apt-get install ${need_pkgs[*]}"
@@ -49,21 +51,19 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
 fi
-pkg-config --exists vips || die "libvips-dev is not installed"
-
+VIPS_PREFIX=$(bash "$ROOT/third_party/vips/build.sh")
+VIPS_LIB=$VIPS_PREFIX/lib
+PLUGINS=$VIPS_LIB/heif-plugins
+export PKG_CONFIG_PATH=$VIPS_LIB/pkgconfig
+# The libvips folder in CGO_LDFLAGS keys Go's build cache to this libvips (a cached object
+# compiled against another libvips' headers is not reused); the binary's only rpath stays
+# /var/task/lib, so -rpath-link tells the linker where libvips' own libheif.so.1 is (it would
+# otherwise take Debian's older one, or none).
+export CGO_LDFLAGS="-L$VIPS_LIB -Wl,-rpath-link,$VIPS_LIB"
 VIPS_VERSION=$(pkg-config --modversion vips)
-VIPS_MM=$(echo "$VIPS_VERSION" | cut -d. -f1,2)
-VIPS_LIBDIR=$(pkg-config --variable=libdir vips)         # /usr/lib/x86_64-linux-gnu
-# libvips 8.14's vips_guess_libdir(): when VIPSHOME differs from the configure-time prefix, the
-# libdir becomes $VIPSHOME + the last component of the configure-time libdir, so with
-# VIPSHOME=/var/task modules are looked up in /var/task/x86_64-linux-gnu/vips-modules-8.14.
-MODULE_SRC=$VIPS_LIBDIR/vips-modules-$VIPS_MM
-MODULE_DST=$(basename "$VIPS_LIBDIR")/vips-modules-$VIPS_MM
-HEIF_MODULE=$MODULE_SRC/vips-heif.so
-[ -f "$HEIF_MODULE" ] || die "$HEIF_MODULE is missing: HEIC/AVIF could not be decoded"
 SYS_LOADER=$(readlink -f /lib64/$LOADER)
 [ -f "$SYS_LOADER" ] || die "no /lib64/$LOADER"
-say "libvips $VIPS_VERSION ($VIPS_LIBDIR), glibc $(ldd --version | head -1 | awk '{print $NF}')"
+say "libvips $VIPS_VERSION ($VIPS_PREFIX), glibc $(ldd --version | head -1 | awk '{print $NF}')"
 
 # --- build -------------------------------------------------------------------------------------
 WORK=$(mktemp -d)
@@ -84,23 +84,29 @@ for c in "${CMDS[@]}"; do
   ! readelf -d "$b" | grep -q '(RUNPATH)' || die "cmd/$c: has DT_RUNPATH (Lambda's LD_LIBRARY_PATH would win)"
 done
 
-# --- the shared-library closure: both binaries and the HEIF module -----------------------------
-# ldd runs the host's loader over the file; /var/task/lib does not exist here, so every library
-# resolves to the Debian package that provides it. The loader itself is copied apart.
+# --- the shared-library closure: both binaries and the libheif plugins ------------------------
+# ldd runs the host's loader over the file. /var/task/lib does not exist here, so with the build's
+# lib/ in LD_LIBRARY_PATH libvips and libheif resolve to the build (never Debian's libvips.so.42
+# of the same soname) and every other library to the Debian package that provides it. The
+# loader itself is copied apart.
 closure() {
-  ldd "$1" | awk '
+  LD_LIBRARY_PATH=$VIPS_LIB ldd "$1" | awk '
     $2 == "=>" && $3 ~ /^\// { print $1 "\t" $3; next }
     $2 == "=>"               { print "MISSING\t" $1; next }'
 }
 : >"$WORK/closure"
 for c in "${CMDS[@]}"; do closure "$WORK/bin/$c/bootstrap" >>"$WORK/closure"; done
-closure "$HEIF_MODULE" >>"$WORK/closure"
+for p in "$PLUGINS"/*.so; do closure "$p" >>"$WORK/closure"; done
 if grep -q '^MISSING' "$WORK/closure"; then
   die "unresolved libraries: $(grep '^MISSING' "$WORK/closure" | cut -f2 | sort -u | tr '\n' ' ')"
 fi
+for n in libvips.so.42 libheif.so.1; do
+  got=$(awk -v n="$n" '$1 == n { print $2; exit }' "$WORK/closure")
+  [ "$got" = "$VIPS_LIB/$n" ] || die "$n resolves to '$got', want $VIPS_LIB/$n"
+done
 
 STAGE=$WORK/stage
-mkdir -p "$STAGE/lib" "$STAGE/$MODULE_DST"
+mkdir -p "$STAGE/lib/heif-plugins"
 sort -u "$WORK/closure" | while IFS=$'\t' read -r name path; do
   case $name in */*) name=$(basename "$name") ;; esac
   [ "$name" = "$LOADER" ] && continue
@@ -111,11 +117,12 @@ sort -u "$WORK/closure" | while IFS=$'\t' read -r name path; do
   cp -L "$path" "$STAGE/lib/$name"
 done
 cp -L "$SYS_LOADER" "$STAGE/lib/$LOADER"
-cp -L "$HEIF_MODULE" "$STAGE/$MODULE_DST/vips-heif.so"
+cp -L "$PLUGINS"/*.so "$STAGE/lib/heif-plugins/"
 
 # Every DT_NEEDED of every bundled object must be bundled too (the loader would otherwise fall
 # back to Lambda's own /lib64, whose glibc is older).
-for f in "$STAGE"/lib/* "$STAGE/$MODULE_DST"/*.so "$WORK"/bin/*/bootstrap; do
+for f in "$STAGE"/lib/* "$STAGE"/lib/heif-plugins/*.so "$WORK"/bin/*/bootstrap; do
+  [ -f "$f" ] || continue
   for n in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
     [ -e "$STAGE/lib/$n" ] || die "$(basename "$f") needs $n, which is not bundled"
   done
@@ -146,5 +153,4 @@ for c in "${CMDS[@]}"; do
   [ "$unzipped" -lt "$UNZIPPED_LIMIT" ] || die "$c.zip unzips to $unzipped bytes, over Lambda's 250 MB"
   say "$(basename "$OUT")/$c.zip: $(mb "$zipped") zipped ($zipped bytes), $(mb "$unzipped") unzipped, $(find "$d/lib" -type f | wc -l) files in lib/"
 done
-say "bundled: $(ls "$STAGE/lib" | tr '\n' ' ')"
-say "module: $MODULE_DST/vips-heif.so (needs VIPSHOME=$TASK)"
+say "bundled ($(find "$STAGE/lib" -type f | wc -l) files): $(cd "$STAGE/lib" && find . -type f | sed 's|^\./||' | LC_ALL=C sort | tr '\n' ' ')"

@@ -1,10 +1,10 @@
 # The two functions. Both run the `bootstrap` that `make package` builds (-tags lambda.norpc) on
-# the OS-only runtime, from zips that carry Debian's libvips, its whole library closure and the
-# dynamic loader under /var/task/lib.
+# the OS-only runtime, from zips that carry the project's libvips build (third_party/vips), the
+# libraries it needs, libheif's codec plugins and the dynamic loader under /var/task/lib. No
+# variable points libheif at its plugins: the binary finds them beside libvips
+# (/var/task/lib/heif-plugins) and refuses to start if HEIC or AVIF do not decode.
 #
 # Environment: the names are handler/config's (config.Vars) plus libvips' own:
-#   VIPSHOME=/var/task        libvips finds its HEIF/AVIF module where .ci/package.sh puts it
-#                             ($VIPSHOME/x86_64-linux-gnu/vips-modules-8.14)
 #   VIPS_BLOCK_UNTRUSTED=1    loaders libvips marks untrusted (e.g. ImageMagick, PDF) stay off
 #   VIPS_CONCURRENCY          worker threads per image
 #   WORK_TIMEOUT              origin only: below its timeout (main.tf, local.origin_work_timeout_s)
@@ -82,7 +82,6 @@ resource "aws_lambda_function" "origin" {
       WORK_TIMEOUT        = "${local.origin_work_timeout_s}s"
       CROP                = var.crop
 
-      VIPSHOME             = "/var/task"
       VIPS_BLOCK_UNTRUSTED = "1"
       VIPS_CONCURRENCY     = tostring(local.origin_vips_concurrency)
     }
@@ -155,7 +154,6 @@ resource "aws_lambda_function" "prewarm" {
       LRU_BYTES                  = "0"
       CLOUDFRONT_DISTRIBUTION_ID = aws_cloudfront_distribution.cdn.id
 
-      VIPSHOME             = "/var/task"
       VIPS_BLOCK_UNTRUSTED = "1"
       VIPS_CONCURRENCY     = tostring(local.prewarm_vips_concurrency)
     }

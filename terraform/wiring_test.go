@@ -53,7 +53,7 @@ var wantZip = map[string]string{
 }
 
 // libvips' own variables, set beside config.Vars.
-var vipsVars = []string{"VIPSHOME", "VIPS_BLOCK_UNTRUSTED", "VIPS_CONCURRENCY"}
+var vipsVars = []string{"VIPS_BLOCK_UNTRUSTED", "VIPS_CONCURRENCY"}
 
 // What each function must get, besides vipsVars. Every name is one of config.Vars.
 //   - S3_PATH_STYLE: for local S3-compatible servers only, never on AWS.
@@ -698,8 +698,9 @@ func checkEnvironment(m *module) problems {
 			}
 		}
 
-		if env["VIPSHOME"] != "/var/task" {
-			p.add("%s: VIPSHOME=%q, want /var/task (the zip's root, where libvips' modules are)", name, env["VIPSHOME"])
+		// The binary finds libheif's plugins beside libvips; a variable may only say the same.
+		if v, ok := env["LIBHEIF_PLUGIN_PATH"]; ok && v != "/var/task/lib/heif-plugins" {
+			p.add("%s: LIBHEIF_PLUGIN_PATH=%q: the zip's plugins are in /var/task/lib/heif-plugins (or leave it unset)", name, v)
 		}
 		if env["VIPS_BLOCK_UNTRUSTED"] != "1" {
 			p.add("%s: VIPS_BLOCK_UNTRUSTED=%q, want 1", name, env["VIPS_BLOCK_UNTRUSTED"])

@@ -50,10 +50,16 @@ func (f Format) ContentType() string {
 }
 
 // Output is the format a variant of an original in format f is written in: the same, except
-// HEIC, which browsers cannot show, becomes JPEG.
+// HEIC, which browsers cannot show, becomes JPEG, and GIF becomes PNG (the first frame, alpha
+// kept). Writing GIF needs a colour quantiser, and none with a licence the project can ship is
+// packaged (Debian's libimagequant is GPL-3), so the libvips build (third_party/vips) has no
+// GIF saver; PNG keeps every pixel of the first frame exactly, transparency included.
 func (f Format) Output() Format {
-	if f == HEIC {
+	switch f {
+	case HEIC:
 		return JPEG
+	case GIF:
+		return PNG
 	}
 	return f
 }

@@ -14,6 +14,7 @@ import (
 	"image/gif"
 	"image/png"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"testing"
 
@@ -78,7 +79,8 @@ func buildCorpus(t testing.TB, large bool) []corpusCase {
 	pngb := corpusPNG(t, corpusBands(300, 200))
 	gifb := corpusGIF(t, 160, 120, 3)
 	avif := bimgConvert(t, pngb, bimg.AVIF)
-	heic := bimgConvert(t, pngb, bimg.HEIF)
+	// The libvips build has no HEVC encoder (the service never writes HEIC): a committed file.
+	heic := corpusFile(t, "../../testdata/fixtures/photo.heic")
 
 	cs := []corpusCase{
 		// Pixel floods: tiny files that declare enormous images.
@@ -100,8 +102,8 @@ func buildCorpus(t testing.TB, large bool) []corpusCase {
 		{name: "extreme/wide-10000x1.jpg", src: imagetest.EncodeJPEG(t, corpusBands(10000, 1), 80), want: ErrTooLarge, format: "jpeg", smallOK: true},
 		{name: "extreme/tall-1x10000.png", src: corpusPNG(t, corpusBands(1, 10000)), want: ErrTooLarge, format: "png", smallOK: true},
 		{name: "extreme/wide-10000x1.webp", src: imagetest.FlatWebP(10000, 1, 0, 200, 0), want: ErrTooLarge, format: "webp", smallOK: true},
-		{name: "extreme/tall-1x10000.gif", src: corpusGIF(t, 1, 10000, 1), want: ErrTooLarge, format: "gif", smallOK: true},
-		{name: "extreme/wide-65535x2.gif", src: imagetest.GIF(65535, 2, image.Rect(0, 0, 65535, 2)), want: ErrTooLarge, format: "gif", smallOK: true},
+		{name: "extreme/tall-1x10000.gif", src: corpusGIF(t, 1, 10000, 1), want: ErrTooLarge, format: "png", smallOK: true},
+		{name: "extreme/wide-65535x2.gif", src: imagetest.GIF(65535, 2, image.Rect(0, 0, 65535, 2)), want: ErrTooLarge, format: "png", smallOK: true},
 
 		// Truncated and corrupt.
 		{name: "broken/truncated.jpg", src: jpg[:len(jpg)/2], want: ErrInvalid},
@@ -129,7 +131,7 @@ func buildCorpus(t testing.TB, large bool) []corpusCase {
 		{name: "not/matlab.jpg", src: append([]byte("MATLAB 5.0 MAT-file, Platform: GLNXA64"), make([]byte, 128)...), want: ErrUnsupported},
 		{name: "not/ppm.jpg", src: []byte("P6\n60000 60000\n255\n\x00\x00\x00"), want: ErrUnsupported},
 		{name: "not/bmp.jpg", src: corpusBMP(), want: ErrUnsupported},
-		{name: "not/tiff.jpg", src: bimgConvert(t, pngb, bimg.TIFF), want: ErrUnsupported},
+		{name: "not/tiff.jpg", src: corpusTIFF(), want: ErrUnsupported},
 		{name: "not/vips.jpg", src: append([]byte{0x08, 0xf2, 0xa6, 0xb6}, make([]byte, 64)...), want: ErrUnsupported},
 		{name: "not/html.jpg", src: []byte("<!doctype html><img src=x onerror=alert(1)>"), want: ErrUnsupported},
 
@@ -144,16 +146,21 @@ func buildCorpus(t testing.TB, large bool) []corpusCase {
 		{name: "ok/wide-2000x30.jpg", src: imagetest.EncodeJPEG(t, corpusBands(2000, 30), 80), format: "jpeg"},
 		{name: "ok/tall-30x2000.png", src: corpusPNG(t, corpusBands(30, 2000)), format: "png"},
 		{name: "ok/wide-3000x40.webp", src: imagetest.FlatWebP(3000, 40, 0, 200, 0), format: "webp"},
-		{name: "ok/tall-40x3000.gif", src: corpusGIF(t, 40, 3000, 1), format: "gif"},
+		{name: "ok/tall-40x3000.gif", src: corpusGIF(t, 40, 3000, 1), format: "png"},
 		{name: "ok/one.jpg", src: imagetest.EncodeJPEG(t, corpusBands(1, 1), 80), format: "jpeg"},
 		{name: "ok/one.png", src: corpusPNG(t, corpusBands(1, 1)), format: "png"},
-		{name: "ok/one.gif", src: corpusGIF(t, 1, 1, 1), format: "gif"},
+		{name: "ok/one.gif", src: corpusGIF(t, 1, 1, 1), format: "png"},
 		{name: "ok/one.webp", src: imagetest.FlatWebP(1, 1, 0, 200, 0), format: "webp"},
-		{name: "ok/animated.gif", src: gifb, format: "gif"},
-		{name: "ok/frames-at-limit.gif", src: corpusManyFrames(corpusMaxFrames), format: "gif"},
+		{name: "ok/animated.gif", src: gifb, format: "png"},
+		{name: "ok/frames-at-limit.gif", src: corpusManyFrames(corpusMaxFrames), format: "png"},
 		{name: "ok/photo.avif", src: avif, format: "avif"},
 		{name: "ok/photo.heic", src: heic, format: "jpeg"},
-		{name: "ok/ztxt-bomb.png", src: corpusZTXTBomb(t, pngb, 256<<20), format: "png"},
+		// A zTXt chunk that inflates to 256 MB. libvips 8.16 reads PNG through libspng, whose
+		// chunk limits (libvips sets 60 MB) stop it at the header: refused, 422. libvips 8.14
+		// (libpng) skipped the chunk and served the pixels. Refusing is right: the file exists
+		// to exhaust memory, metadata is stripped from every variant anyway, and an original
+		// over a limit is a 422 in the contract.
+		{name: "broken/ztxt-bomb.png", src: corpusZTXTBomb(t, pngb, 256<<20), want: ErrInvalid},
 	}
 	if large {
 		cs = append(cs,
@@ -316,8 +323,8 @@ func corpusSetISPE(t testing.TB, heif []byte, w, h uint32) []byte {
 	return b
 }
 
-// bimgConvert re-encodes src with libvips (through bimg) as typ; the AV1 and HEVC encoders
-// at a fast speed.
+// bimgConvert re-encodes src with libvips (through bimg) as typ; the AV1 encoder at a fast
+// speed. The libvips build writes JPEG, PNG, WebP and AVIF only.
 func bimgConvert(t testing.TB, src []byte, typ bimg.ImageType) []byte {
 	t.Helper()
 	out, err := bimg.NewImage(src).Process(bimg.Options{Type: typ, Speed: 8, Quality: 60})
@@ -325,6 +332,37 @@ func bimgConvert(t testing.TB, src []byte, typ bimg.ImageType) []byte {
 		t.Fatalf("convert to %s: %v", bimg.ImageTypeName(typ), err)
 	}
 	return out
+}
+
+// corpusFile reads a committed original.
+func corpusFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// corpusTIFF is a valid 1x1 8-bit grey TIFF, written by hand: the libvips build has no TIFF
+// saver (nor loader; the service refuses TIFF before libvips sees it either way).
+func corpusTIFF() []byte {
+	le := binary.LittleEndian
+	b := []byte("II*\x00")
+	b = le.AppendUint32(b, 8)
+	entries := [][3]uint32{ // tag, type (3 SHORT, 4 LONG), value
+		{256, 3, 1}, {257, 3, 1}, {258, 3, 8}, {259, 3, 1}, {262, 3, 1},
+		{273, 4, 8 + 2 + 8*12 + 4}, {278, 3, 1}, {279, 4, 1},
+	}
+	b = le.AppendUint16(b, uint16(len(entries)))
+	for _, e := range entries {
+		b = le.AppendUint16(b, uint16(e[0]))
+		b = le.AppendUint16(b, uint16(e[1]))
+		b = le.AppendUint32(b, 1)
+		b = le.AppendUint32(b, e[2])
+	}
+	b = le.AppendUint32(b, 0)
+	return append(b, 0x80)
 }
 
 // bimgCMYK converts a JPEG to a CMYK JPEG.

@@ -96,7 +96,7 @@ func TestFormatsStayWhatTheyAre(t *testing.T) {
 		{"photo.heic", format.JPEG},
 		{"photo.webp", format.WebP},
 		{"photo.avif", format.AVIF},
-		{"animated.gif", format.GIF},
+		{"animated.gif", format.PNG}, // GIF out is PNG: format.Format.Output
 		{"alpha.png", format.PNG},
 		{"gray-alpha.png", format.PNG},
 		{"sixteen-bit.png", format.PNG},

@@ -11,8 +11,9 @@ import (
 // OutputFormat is the format a variant asked in f is written in, for an original read as src.
 //
 //   - WebP and AVIF are themselves, with the source's alpha kept.
-//   - Original is what every browser reads, as close to the original as that allows: JPEG, PNG
-//     and GIF stay what they are (a transparent PNG stays PNG, never a JPEG on white); HEIC,
+//   - Original is what every browser reads, as close to the original as that allows: JPEG and
+//     PNG stay what they are (a transparent PNG stays PNG, never a JPEG on white), a GIF's first
+//     frame becomes PNG (format.Output: no GIF saver in the build); HEIC,
 //     WebP and AVIF, which a viewer that did not ask for them may not read, become JPEG, or
 //     PNG when they have alpha.
 func OutputFormat(src Source, f variantpath.Format) (format.Format, error) {
@@ -23,8 +24,10 @@ func OutputFormat(src Source, f variantpath.Format) (format.Format, error) {
 		return format.AVIF, nil
 	case variantpath.Original, "":
 		switch src.Format {
-		case format.JPEG, format.PNG, format.GIF:
+		case format.JPEG, format.PNG:
 			return src.Format, nil
+		case format.GIF:
+			return format.GIF.Output(), nil // PNG: the libvips build writes no GIF (format.Output)
 		case format.HEIC, format.WebP, format.AVIF:
 			if src.Alpha {
 				return format.PNG, nil

@@ -29,6 +29,9 @@ func setup() {
 		bimg.VipsCacheSetMax(0)
 		bimg.VipsCacheSetMaxMem(0)
 		C.origin_setup()
+		if err := checkDecoders(); err != nil {
+			panic("imaging: " + err.Error())
+		}
 	})
 }
 
