@@ -164,7 +164,7 @@ func TestEmptyRoot(t *testing.T) {
 	}
 	// An AVIF original decodes in the empty root (libheif's dav1d plugin is in the zip).
 	res = origin.getPath(t, ctx, edge.Request{Format: edge.AVIF, Size: size.Size{W: 200, H: 150}, Key: avifKey}.OriginPath())
-	assertAVIF(t, res, 200, 150)
+	assertResponse(t, res, format.AVIF, 200, 150)
 
 	// An unknown size is refused, not served: the contract's allowlist holds on Lambda too.
 	res = origin.get(t, ctx, "123x45", key)
@@ -521,16 +521,33 @@ func snsS3Event(t *testing.T, repo, key string) []byte {
 
 func assertImage(t *testing.T, r response, w, h int) {
 	t.Helper()
+	assertResponse(t, r, format.JPEG, w, h)
+}
+
+// assertResponse checks a 200 of format f, exactly w x h: JPEG decoded by Go, AVIF by its header
+// (Go has no AVIF decoder; libvips decoding the original and encoding this is what is proved).
+func assertResponse(t *testing.T, r response, f format.Format, w, h int) {
+	t.Helper()
 	if r.status != http.StatusOK {
 		t.Fatalf("status %d, want 200; body %q", r.status, trim(r.body))
 	}
-	if ct := r.headers.Get("Content-Type"); ct != "image/jpeg" {
-		t.Errorf("Content-Type %q, want image/jpeg", ct)
+	if ct := r.headers.Get("Content-Type"); ct != f.ContentType() {
+		t.Errorf("Content-Type %q, want %s", ct, f.ContentType())
 	}
 	if cl := r.headers.Get("Content-Length"); cl != "" && cl != fmt.Sprint(len(r.body)) {
 		t.Errorf("Content-Length %s, body has %d bytes", cl, len(r.body))
 	}
-	checkJPEG(t, "response", r.body, w, h)
+	if got := format.Sniff(r.body); got != f {
+		t.Fatalf("response is %s, want %s", got, f)
+	}
+	if f == format.JPEG {
+		checkJPEG(t, "response", r.body, w, h)
+		return
+	}
+	gw, gh, _, err := format.Header(f, r.body)
+	if err != nil || gw != w || gh != h {
+		t.Fatalf("%s response %dx%d (%v), want %dx%d", f, gw, gh, err, w, h)
+	}
 }
 
 func assertVariant(t *testing.T, ctx context.Context, c *s3.Client, k string, w, h int) {
@@ -545,25 +562,6 @@ func assertVariant(t *testing.T, ctx context.Context, c *s3.Client, k string, w,
 		t.Fatalf("variant %q: %v", k, err)
 	}
 	checkJPEG(t, "variant "+k, b, w, h)
-}
-
-// assertAVIF checks an AVIF response by its header (Go has no AVIF decoder; libvips decoding
-// the original and encoding this is what the test proves).
-func assertAVIF(t *testing.T, r response, w, h int) {
-	t.Helper()
-	if r.status != http.StatusOK {
-		t.Fatalf("status %d, want 200; body %q", r.status, trim(r.body))
-	}
-	if ct := r.headers.Get("Content-Type"); ct != "image/avif" {
-		t.Errorf("Content-Type %q, want image/avif", ct)
-	}
-	if f := format.Sniff(r.body); f != format.AVIF {
-		t.Fatalf("response is %s, want avif", f)
-	}
-	gw, gh, _, err := format.Header(format.AVIF, r.body)
-	if err != nil || gw != w || gh != h {
-		t.Fatalf("AVIF response %dx%d (%v), want %dx%d", gw, gh, err, w, h)
-	}
 }
 
 // zipFiles is everything a zip may hold: the binary, the dynamic loader and glibc, libvips and
