@@ -12,7 +12,7 @@
 # CLOUDFRONT_DISTRIBUTION_ID: origin -> distribution -> origin would be a cycle, and only the
 # pre-warm path invalidates. terraform/wiring_test.go checks these maps against handler/config.
 
-# ---- Code: uploaded through S3 (the zips exceed the 50 MB direct-upload limit) ---------------
+# ---- Code: uploaded through S3 (an S3 object version per zip; the console and direct upload cap at 50 MB)
 
 resource "aws_s3_object" "origin_zip" {
   bucket      = aws_s3_bucket.artifacts.id

@@ -1,7 +1,7 @@
 # Two private buckets:
 #   images     originals under var.originals_prefix, variants under original/, webp/, avif/
 #              (<format>/<W>x<H>/<path>, handler/variantpath)
-#   artifacts  the function zips (45-60 MB each, above Lambda's 50 MB direct-upload limit)
+#   artifacts  the function zips (about 15 MB each; through S3 so a deploy never meets the 50 MB direct-upload cap)
 
 # ---- Image bucket ---------------------------------------------------------------------------
 
