@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"image"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/imgorigin/imgorigin/handler/meta"
+	"github.com/imgorigin/imgorigin/handler/variantpath"
 	_ "golang.org/x/image/webp"
 )
 
@@ -36,11 +37,22 @@ func (lt *loadTest) verify(ctx context.Context) verifyResult {
 		if strings.HasPrefix(k, "originals/") {
 			continue
 		}
-		w, h, ok := parseSize(k)
+		if _, isDoc := strings.CutPrefix(k, meta.KeyPrefix+"/"); isDoc {
+			// A /meta document (the server writes one per original it pre-warms or analyses).
+			mu.Lock()
+			if problem := lt.checkDoc(ctx, k); problem != "" {
+				v.stray++
+				v.problems = append(v.problems, problem)
+			}
+			mu.Unlock()
+			continue
+		}
+		vp, err := variantpath.ParseKey(k)
+		w, h, ok := vp.Size.W, vp.Size.H, err == nil
 		mu.Lock()
 		v.variants++
 		stored[k] = true
-		if !ok || strings.Contains(k, "/bad/") || !slices.Contains(sizes, fmt.Sprintf("%dx%d", w, h)) {
+		if !ok || strings.Contains(k, "/bad/") || !slices.Contains(sizes, vp.Size.String()) {
 			v.stray++
 			v.problems = append(v.problems, "stray object "+k)
 			mu.Unlock()
@@ -83,14 +95,17 @@ func (lt *loadTest) verify(ctx context.Context) verifyResult {
 	return v
 }
 
-// parseSize reads <W>x<H>/ at the start of a variant key.
-func parseSize(key string) (int, int, bool) {
-	s, _, ok := strings.Cut(key, "/")
-	if !ok {
-		return 0, 0, false
+// checkDoc reads the /meta document at key: it must parse, and no bad original has one.
+func (lt *loadTest) checkDoc(ctx context.Context, key string) string {
+	if strings.Contains(key, "/bad/") {
+		return "stray object " + key
 	}
-	ws, hs, ok := strings.Cut(s, "x")
-	w, err1 := strconv.Atoi(ws)
-	h, err2 := strconv.Atoi(hs)
-	return w, h, ok && err1 == nil && err2 == nil && w > 0 && h > 0
+	body, err := lt.s3.GetObject(ctx, key)
+	if err != nil {
+		return fmt.Sprintf("%s: %v", key, err)
+	}
+	if _, err := meta.Parse(body); err != nil {
+		return fmt.Sprintf("%s: not a /meta document: %v", key, err)
+	}
+	return ""
 }
