@@ -3,6 +3,7 @@
 //
 //	go run ./cmd/formatbench quality testdata/originals/*.jpg   # bytes and SSIM per setting
 //	go run ./cmd/formatbench time testdata/originals/*.jpg      # CPU time of whole misses
+//	go run ./cmd/formatbench -webp quality|time <photos>        # WebP efforts and presets only
 //
 // quality: each photo is resized once (vips_thumbnail, centre crop) into a reference held in
 // memory; every setting encodes that reference, the result is decoded again by libvips, and SSIM
@@ -24,18 +25,18 @@ static double cpu(void) {
 	struct rusage u; getrusage(RUSAGE_SELF, &u);
 	return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
-static int save(VipsImage *in, int fmt, int q, int effort, void **buf, size_t *len) {
+static int save(VipsImage *in, int fmt, int q, int effort, int preset, void **buf, size_t *len) {
 	switch (fmt) {
 	case 0: return vips_jpegsave_buffer(in, buf, len, "Q", q, "interlace", TRUE, "strip", TRUE, NULL);
-	case 1: return vips_webpsave_buffer(in, buf, len, "Q", q, "strip", TRUE, "effort", effort, NULL);
+	case 1: return vips_webpsave_buffer(in, buf, len, "Q", q, "strip", TRUE, "effort", effort, "preset", preset, NULL);
 	default: return vips_heifsave_buffer(in, buf, len, "Q", q, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1, "effort", effort, "strip", TRUE, NULL);
 	}
 }
 // miss: decode + resize + encode from the original's bytes, as an origin miss does.
-static int miss(const void *src, size_t n, int fmt, int q, int effort, void **buf, size_t *len) {
+static int miss(const void *src, size_t n, int fmt, int q, int effort, int preset, void **buf, size_t *len) {
 	VipsImage *t;
 	if (vips_thumbnail_buffer((void *)src, n, &t, 800, "height", 600, "crop", VIPS_INTERESTING_CENTRE, NULL)) return -1;
-	int r = save(t, fmt, q, effort, buf, len);
+	int r = save(t, fmt, q, effort, preset, buf, len);
 	g_object_unref(t);
 	return r;
 }
@@ -57,11 +58,12 @@ static unsigned char *rgb(const void *buf, size_t n, int *w, int *h) {
 	g_object_unref(a); g_object_unref(b); g_object_unref(c);
 	return m;
 }
-static int encodeRef(VipsImage *in, int fmt, int q, int effort, void **buf, size_t *len) { return save(in, fmt, q, effort, buf, len); }
+static int encodeRef(VipsImage *in, int fmt, int q, int effort, int preset, void **buf, size_t *len) { return save(in, fmt, q, effort, preset, buf, len); }
 */
 import "C"
 
 import (
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -72,14 +74,27 @@ import (
 
 var fmtName = []string{"jpeg", "webp", "avif"}
 
-type setting struct{ f, q, e int }
+// setting is one encoder setting: format (0 JPEG, 1 WebP, 2 AVIF), Q, effort and, for WebP,
+// libvips' preset (0 default, 2 photo).
+type setting struct{ f, q, e, p int }
 
 func (s setting) String() string {
 	if s.f == 0 {
 		return fmt.Sprintf("jpeg Q%d", s.q)
 	}
+	if s.p != 0 {
+		return fmt.Sprintf("%s Q%d effort %d preset %d", fmtName[s.f], s.q, s.e, s.p)
+	}
 	return fmt.Sprintf("%s Q%d effort %d", fmtName[s.f], s.q, s.e)
 }
+
+// kind is a setting without its Q: what "the smallest Q that reaches JPEG's SSIM" is found for.
+type kind struct{ f, e, p int }
+
+func (k kind) String() string { return setting{k.f, 0, k.e, k.p}.String() }
+
+// webpKinds are the WebP efforts and presets -webp tries.
+var webpKinds = []kind{{1, 0, 0}, {1, 1, 0}, {1, 2, 0}, {1, 3, 0}, {1, 4, 0}, {1, 0, 2}, {1, 2, 2}, {1, 4, 2}}
 
 func luma(b []byte, w, h int) []float64 {
 	y := make([]float64, w*h)
@@ -157,7 +172,7 @@ func ssim(a, b []float64, w, h int) float64 {
 func encode(ref *C.VipsImage, s setting) []byte {
 	var buf unsafe.Pointer
 	var n C.size_t
-	if C.encodeRef(ref, C.int(s.f), C.int(s.q), C.int(s.e), &buf, &n) != 0 {
+	if C.encodeRef(ref, C.int(s.f), C.int(s.q), C.int(s.e), C.int(s.p), &buf, &n) != 0 {
 		panic(C.GoString(C.vips_error_buffer()))
 	}
 	defer C.g_free(C.gpointer(buf))
@@ -171,7 +186,7 @@ func missCPU(src []byte, s setting, reps int) float64 {
 		var buf unsafe.Pointer
 		var n C.size_t
 		t0 := C.cpu()
-		if C.miss(unsafe.Pointer(&src[0]), C.size_t(len(src)), C.int(s.f), C.int(s.q), C.int(s.e), &buf, &n) != 0 {
+		if C.miss(unsafe.Pointer(&src[0]), C.size_t(len(src)), C.int(s.f), C.int(s.q), C.int(s.e), C.int(s.p), &buf, &n) != 0 {
 			panic("miss")
 		}
 		ts = append(ts, float64(C.cpu()-t0))
@@ -187,8 +202,11 @@ func main() {
 	}
 	C.vips_concurrency_set(1)
 	C.vips_cache_set_max(0)
-	mode := os.Args[1]
-	for _, p := range os.Args[2:] {
+	webpOnly := flag.Bool("webp", false, "WebP efforts and presets only (no AVIF)")
+	webpQ := flag.Int("q", 80, "with -webp time: the WebP Q every effort is timed at")
+	flag.Parse()
+	mode, photos := flag.Arg(0), flag.Args()[1:]
+	for _, p := range photos {
 		src, err := os.ReadFile(p)
 		if err != nil {
 			panic(err)
@@ -206,7 +224,7 @@ func main() {
 			panic(p + ": want a 3-band photo")
 		}
 		name := filepath.Base(p)
-		jpeg := setting{0, 80, 0}
+		jpeg := setting{0, 80, 0, 0}
 		jb := encode(ref, jpeg)
 		jy, _, _ := decode(jb)
 		js := ssim(refY, jy, int(w), int(h))
@@ -216,15 +234,20 @@ func main() {
 			totalJPEG += len(jb)
 			sumJPEGSSIM += js
 			var sets []setting
-			for q := 60; q <= 95; q++ {
-				sets = append(sets, setting{1, q, 4})
+			kinds := []kind{{1, 4, 0}, {2, 0, 0}, {2, 1, 0}, {2, 2, 0}}
+			if *webpOnly {
+				kinds = webpKinds
 			}
-			for _, e := range []int{0, 1, 2} {
-				for q := 45; q <= 85; q++ {
-					sets = append(sets, setting{2, q, e})
+			for _, k := range kinds {
+				lo, hi := 60, 95
+				if k.f == 2 {
+					lo, hi = 45, 85
+				}
+				for q := lo; q <= hi; q++ {
+					sets = append(sets, setting{k.f, q, k.e, k.p})
 				}
 			}
-			best := map[[2]int]string{}
+			best := map[kind]string{}
 			for _, s := range sets {
 				b := encode(ref, s)
 				y, _, _ := decode(b)
@@ -232,18 +255,24 @@ func main() {
 				ratio := float64(len(b)) / float64(len(jb))
 				fmt.Printf("%s,%s,%d,%.5f,%.3f\n", name, s, len(b), q, ratio)
 				all[s] = append(all[s], result{len(b), q, q >= js})
-				if k := [2]int{s.f, s.e}; q >= js && best[k] == "" {
+				if k := (kind{s.f, s.e, s.p}); q >= js && best[k] == "" {
 					best[k] = fmt.Sprintf("%s: %d bytes, %.3fx JPEG, SSIM %.5f", s, len(b), ratio, q)
 				}
 			}
-			for _, k := range [][2]int{{1, 4}, {2, 0}, {2, 1}, {2, 2}} {
+			for _, k := range kinds {
 				if best[k] == "" {
-					best[k] = fmt.Sprintf("%s effort %d: no setting tried reaches SSIM %.5f", fmtName[k[0]], k[1], js)
+					best[k] = fmt.Sprintf("%s: no setting tried reaches SSIM %.5f", k, js)
 				}
 				fmt.Printf("# %s smallest at JPEG's SSIM or better: %s\n", name, best[k])
 			}
 		case "time":
-			sets := []setting{jpeg, {1, 80, 4}, {1, 90, 4}, {2, 65, 0}, {2, 75, 0}, {2, 65, 1}, {2, 75, 1}, {2, 65, 2}, {2, 60, 4}}
+			sets := []setting{jpeg, {1, 80, 4, 0}, {1, 90, 4, 0}, {2, 65, 0, 0}, {2, 75, 0, 0}, {2, 65, 1, 0}, {2, 75, 1, 0}, {2, 65, 2, 0}, {2, 60, 4, 0}}
+			if *webpOnly {
+				sets = []setting{jpeg}
+				for _, k := range webpKinds {
+					sets = append(sets, setting{k.f, *webpQ, k.e, k.p})
+				}
+			}
 			// Interleave rounds so drift from other load hits every setting alike.
 			sum := make([]float64, len(sets))
 			for range 3 {
@@ -266,24 +295,24 @@ func main() {
 	for s := range all {
 		keys = append(keys, s)
 	}
-	slices.SortFunc(keys, func(a, b setting) int { return (a.f-b.f)*10000 + (a.e-b.e)*100 + a.q - b.q })
+	slices.SortFunc(keys, func(a, b setting) int { return (a.f-b.f)*100000 + (a.p-b.p)*10000 + (a.e-b.e)*100 + a.q - b.q })
 	// And the looser reading: mean SSIM over the photos at least the JPEGs' mean.
-	every, mean := map[[2]int]bool{}, map[[2]int]bool{}
-	n := float64(len(os.Args[2:]))
+	every, mean := map[kind]bool{}, map[kind]bool{}
+	n := float64(len(photos))
 	for _, s := range keys {
 		rs := all[s]
-		ok, bytes, sum := len(rs) == len(os.Args[2:]), 0, 0.0
+		ok, bytes, sum := len(rs) == len(photos), 0, 0.0
 		for _, r := range rs {
 			ok = ok && r.ok
 			bytes += r.bytes
 			sum += r.ssim
 		}
 		ratio := float64(bytes) / float64(totalJPEG)
-		if k := [2]int{s.f, s.e}; ok && !every[k] {
+		if k := (kind{s.f, s.e, s.p}); ok && !every[k] {
 			every[k] = true
 			fmt.Printf("# all photos: %s reaches JPEG's SSIM on every photo at %.3fx JPEG's bytes in total\n", s, ratio)
 		}
-		if k := [2]int{s.f, s.e}; sum/n >= sumJPEGSSIM/n && !mean[k] {
+		if k := (kind{s.f, s.e, s.p}); sum/n >= sumJPEGSSIM/n && !mean[k] {
 			mean[k] = true
 			fmt.Printf("# all photos: %s reaches JPEG's mean SSIM (%.5f >= %.5f) at %.3fx JPEG's bytes in total\n", s, sum/n, sumJPEGSSIM/n, ratio)
 		}
