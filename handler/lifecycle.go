@@ -198,18 +198,26 @@ func (h *Handler) existing(ctx context.Context, path string) (map[variantpath.Va
 	return found, nil
 }
 
-// replace writes v over exactly the variant that was seen (If-Match its ETag), or only where
-// none exists (If-None-Match). When another writer got there first, what it wrote is checked:
-// made from this original, it stays; made from an older one, it is replaced in turn. A write
-// over an older variant records MetaReplaced.
+// replace writes v over exactly the variant that was seen (putOver). A write over an older
+// variant records MetaReplaced.
 func (h *Handler) replace(ctx context.Context, path string, v Variant, sourceETag string, seen *Object) error {
 	key := variantpath.Variant{Format: v.Target.Format, Size: v.Target.Size, Path: path}.Key()
+	return h.putOver(ctx, "variant", key, sourceETag, seen, func(cond Cond, over bool) error {
+		return h.put(ctx, path, v, sourceETag, cond, over)
+	})
+}
+
+// putOver writes the object at key (what: its kind, for errors) with put, over exactly the one
+// that was seen (If-Match its ETag), or only where none exists (If-None-Match); over tells put
+// which. When another writer got there first, what it wrote is checked: made from this original
+// (sourceETag), it stays; made from an older one, it is replaced in turn.
+func (h *Handler) putOver(ctx context.Context, what, key, sourceETag string, seen *Object, put func(cond Cond, over bool) error) error {
 	for range 3 {
 		cond := Cond{IfNoneMatch: true}
 		if seen != nil {
 			cond = Cond{IfMatch: seen.ETag}
 		}
-		err := h.put(ctx, path, v, sourceETag, cond, seen != nil)
+		err := put(cond, seen != nil)
 		if !errors.Is(err, ErrPrecondition) {
 			return err
 		}
@@ -218,7 +226,7 @@ func (h *Handler) replace(ctx context.Context, path string, v Variant, sourceETa
 		case errors.Is(err, fs.ErrNotExist):
 			seen = nil
 		case err != nil:
-			return storageErr("head variant", err)
+			return storageErr("head "+what, err)
 		case sourceETag != "" && cur.Metadata[MetaSourceETag] == sourceETag:
 			return nil // the other writer made it from this original too
 		default:

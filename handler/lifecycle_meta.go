@@ -3,7 +3,6 @@ package handler
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 
@@ -54,7 +53,7 @@ func (h *Handler) prewarmJob(todo []Target, orig *Object, doc metaState, log *sl
 
 // metaAfter stores the document of what the pre-warm made, when it asked for one: over exactly
 // the one it read (If-Match) or where none is (If-None-Match), like replace. It reports whether
-// a document was replaced (its CDN path is then invalidated).
+// a document was replaced (its CDN paths are then invalidated).
 func (h *Handler) metaAfter(ctx context.Context, path string, job Job, m Made, sourceETag string, doc metaState) (bool, error) {
 	if !job.Meta {
 		return false, nil
@@ -63,30 +62,13 @@ func (h *Handler) metaAfter(ctx context.Context, path string, job Job, m Made, s
 	if err != nil {
 		return false, err
 	}
-	seen := doc.obj
-	defer h.lru.remove(meta.Key(path))
-	for range 3 {
-		cond := Cond{IfNoneMatch: true}
-		if seen != nil {
-			cond = Cond{IfMatch: seen.ETag}
-		}
-		err := h.putMeta(ctx, path, body, sourceETag, cond)
-		if !errors.Is(err, ErrPrecondition) {
-			return doc.obj != nil, err
-		}
-		cur, err := h.opt.Variants.Head(ctx, meta.Key(path))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			seen = nil
-		case err != nil:
-			return false, storageErr("head meta", err)
-		case sourceETag != "" && cur.Metadata[MetaSourceETag] == sourceETag:
-			return doc.obj != nil, nil // the other writer made it from this original too
-		default:
-			seen = cur
-		}
+	err = h.putOver(ctx, "meta", meta.Key(path), sourceETag, doc.obj, func(cond Cond, _ bool) error {
+		return h.putMeta(ctx, path, body, sourceETag, cond)
+	})
+	if err != nil {
+		return false, err
 	}
-	return false, fmt.Errorf("put %s: %w: kept losing races with other writers", meta.Key(path), errStorage)
+	return doc.obj != nil, nil
 }
 
 // removeMeta deletes path's document; it reports whether there was one.
@@ -102,6 +84,5 @@ func (h *Handler) removeMeta(ctx context.Context, path string) (bool, error) {
 	if err := h.opt.Variants.Delete(ctx, key); err != nil {
 		return false, storageErr("delete meta", err)
 	}
-	h.lru.remove(key)
 	return true, nil
 }

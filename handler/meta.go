@@ -94,14 +94,10 @@ func (h *Handler) makeMeta(ctx context.Context, path string) (*cached, error) {
 
 // buildMeta is the stored and served document of what one decode made.
 func (h *Handler) buildMeta(path string, m Made) ([]byte, error) {
-	in := meta.Input{
+	d, err := meta.Build(meta.Input{
 		Path: path, Width: m.Width, Height: m.Height, Format: m.Source.String(),
-		Focus: m.Focus, Source: m.FocusSource, Sizes: h.opt.Sizes,
-	}
-	if m.Thumb != nil {
-		in.Thumb = m.Thumb
-	}
-	d, err := meta.Build(in)
+		Focus: m.Focus, Source: m.FocusSource, Sizes: h.opt.Sizes, Thumb: m.Thumb,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
@@ -164,7 +160,5 @@ func (h *Handler) recordMeta(ctx context.Context, path string, m Made, sourceETa
 	}
 	if err != nil && !errors.Is(err, ErrPrecondition) {
 		h.log.Warn("meta not recorded", "path", path, "reason", err.Error())
-		return
 	}
-	h.lru.remove(meta.Key(path))
 }
