@@ -54,24 +54,7 @@ func (r *Resizer) Resize(src []byte, sizes []size.Size) ([]handler.Variant, erro
 	if err != nil {
 		return nil, err
 	}
-	targets := Targets(in, sizes, r.opt.Quality)
-	p, err := NewPlan(in, targets, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, in.Format, err)
-	}
-	if err := r.checkPlan(in, p); err != nil {
-		return nil, err
-	}
-	bodies, err := run(src, p)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
-	}
-	vs := make([]handler.Variant, len(sizes))
-	for i, s := range p.Steps {
-		t := targets[s.Target]
-		vs[s.Target] = handler.Variant{Target: handler.Target{Size: t.Size, Format: variantpath.Original}, Body: bodies[i], ContentType: t.Encoder.Format.ContentType()}
-	}
-	return vs, nil
+	return r.makePlanned(src, in, handler.TargetsOf(variantpath.Original, sizes...), Targets(in, sizes, r.opt.Quality), nil)
 }
 
 // checkPlan refuses plans that would make libvips enlarge the whole original before it crops.

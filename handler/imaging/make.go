@@ -64,21 +64,28 @@ func (r *Resizer) Make(src []byte, job handler.Job) (handler.Made, error) {
 			}
 			crop = &b
 		}
-		p, err := NewPlan(in, targets, crop)
-		if err != nil {
-			return m, fmt.Errorf("%w: %s: %v", ErrInvalid, in.Format, err)
-		}
-		if err := r.checkPlan(in, p); err != nil {
-			return m, err
-		}
-		bodies, err := run(src, p)
-		if err != nil {
-			return m, fmt.Errorf("%w: %v", ErrInvalid, err)
-		}
-		m.Variants = variants(job.Targets, targets, p, bodies)
-		return m, nil
+		m.Variants, err = r.makePlanned(src, in, job.Targets, targets, crop)
+		return m, err
 	}
 	return r.makeFromCover(src, in, targets, job, m, analyse)
+}
+
+// makePlanned makes targets (the plan's for asked) straight from src: one plan, cut before
+// anything is resampled (crop: an upright region, or nil for the centre), checked against the
+// limits before libvips decodes.
+func (r *Resizer) makePlanned(src []byte, in Source, asked []handler.Target, targets []Target, crop *Rect) ([]handler.Variant, error) {
+	p, err := NewPlan(in, targets, crop)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, in.Format, err)
+	}
+	if err := r.checkPlan(in, p); err != nil {
+		return nil, err
+	}
+	bodies, err := run(src, p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return variants(asked, targets, p, bodies), nil
 }
 
 // makeFromCover is Make's second way: the cover image first, then the analysis and the
