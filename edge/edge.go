@@ -271,6 +271,19 @@ func ParseOrigin(p string) (Request, error) {
 	return r, nil
 }
 
+// Choose is the format of a variant request: an explicit ?format= (at most one) wins, else
+// Negotiate(accept).
+func Choose(query url.Values, accept string) (Format, error) {
+	switch fs := query["format"]; len(fs) {
+	case 0:
+		return Negotiate(accept), nil
+	case 1:
+		return ParseFormat(fs[0])
+	default:
+		return "", fmt.Errorf("%w: format given %d times", size.ErrMalformed, len(fs))
+	}
+}
+
 // Route makes the edge's decision for a viewer request, as the CloudFront Function does:
 // rawPath is the path as sent (percent-encoded: url.URL.EscapedPath, or the raw request line),
 // query its query, accept its first Accept header. Percent-escapes are decoded once and
@@ -293,15 +306,8 @@ func Route(rawPath string, query url.Values, accept string, allowed size.Allowli
 			return Request{}, fmt.Errorf("%w: %s", ErrSizeNotAllowed, s)
 		}
 		r.Size = s
-		switch fs := query["format"]; len(fs) {
-		case 0:
-			r.Format = Negotiate(accept)
-		case 1:
-			if r.Format, err = ParseFormat(fs[0]); err != nil {
-				return Request{}, err
-			}
-		default:
-			return Request{}, fmt.Errorf("%w: format given %d times", size.ErrMalformed, len(fs))
+		if r.Format, err = Choose(query, accept); err != nil {
+			return Request{}, err
 		}
 	}
 	key, err := decodeViewer(rawKey)

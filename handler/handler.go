@@ -167,14 +167,9 @@ func route(r *http.Request) (vp variantpath.Variant, meta bool, err error) {
 	if err != nil {
 		return vp, false, err
 	}
-	switch fs := r.URL.Query()["format"]; len(fs) {
-	case 0:
-	case 1:
-		if vp.Format, err = edge.ParseFormat(fs[0]); err != nil {
-			return variantpath.Variant{}, false, err
-		}
-	default:
-		return variantpath.Variant{}, false, fmt.Errorf("%w: format given %d times", size.ErrMalformed, len(fs))
+	// No Accept: the origin serves what the URL says (?format=, else the original's format).
+	if vp.Format, err = edge.Choose(r.URL.Query(), ""); err != nil {
+		return variantpath.Variant{}, false, err
 	}
 	return vp, false, nil
 }
